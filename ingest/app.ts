@@ -1,0 +1,151 @@
+// The composition root of the HTTP service: builds the services from their clients and mounts
+// every route from one flat table, so all URLs the service answers are listed here.
+
+import cookieParser from 'cookie-parser';
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { UnsupportedMediaTypeError } from './errors.ts';
+import { csrfGuard, requireSession, sessionLoader } from './http/console-session.ts';
+import { errorHandler, notFoundHandler } from './http/errors.ts';
+import { clientIp, createLimiter, type LimiterStoreFactory } from './http/rate-limits.ts';
+import { createRequestLogger, type Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { formRoutes } from './routes/forms.ts';
+import { healthRoutes } from './routes/health.ts';
+import { publicFormRoutes } from './routes/public-forms.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { siteRoutes } from './routes/sites.ts';
+import { submissionRoutes } from './routes/submissions.ts';
+import { ConsoleAuth } from './services/console-auth.ts';
+import { FormDirectory } from './services/form-directory.ts';
+import type { Secrets } from './services/secrets.ts';
+import { SubmissionIntake } from './services/submission-intake.ts';
+import { SubmissionWriter } from './services/submission-writer.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  secrets: Secrets;
+  limiterStores: LimiterStoreFactory;
+}
+
+export interface App {
+  app: express.Express;
+  /** Resolves once every accepted submission is written (for a graceful stop). */
+  drain(): Promise<void>;
+}
+
+type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
+type Route = [Method, string, ...RequestHandler[]];
+
+const MINUTE = 60_000;
+const API_BODY_LIMIT = '256kb';
+
+/** /api takes JSON only: a body of any other type is refused up front with 415. */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody || req.is('application/json')) return next();
+  next(new UnsupportedMediaTypeError('The API takes application/json.'));
+};
+
+/**
+ * helmet everywhere. Public routes are fetched and embedded from any site, so they may be read
+ * cross-origin; everything else stays same-origin. HTTPS-only headers only when served over HTTPS.
+ */
+function securityHeaders(publicUrl: string): RequestHandler {
+  const https = publicUrl.startsWith('https:');
+  const common = {
+    strictTransportSecurity: https,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+  };
+  const publicHelmet = helmet({ ...common, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  const consoleHelmet = helmet(common);
+  return (req, res, next) => (req.path.startsWith('/v1/') || req.path === '/w.js' ? publicHelmet : consoleHelmet)(req, res, next);
+}
+
+export function createApp(deps: AppDeps): App {
+  const { config, db, logger, metrics, secrets } = deps;
+  const forms = new FormDirectory(db);
+  const writer = new SubmissionWriter(db, {
+    maxBatch: config.submissionBatchSize,
+    maxInFlight: Math.max(1, Math.min(4, db.concurrency - 2)),
+  });
+  const intake = new SubmissionIntake(writer, secrets);
+  const auth = new ConsoleAuth(db);
+
+  const limiter = (options: Parameters<typeof createLimiter>[0]) => createLimiter(options, deps.limiterStores, logger);
+  const perIp = limiter({ name: 'ip', windowMs: MINUTE, limit: config.limits.ipPerMinute, key: clientIp });
+  const perForm = limiter({
+    name: 'form',
+    windowMs: MINUTE,
+    limit: config.limits.formPerMinute,
+    key: (req) => String(req.params['formId']),
+    message: 'This form is receiving too many submissions; try again shortly.',
+  });
+  const signInLimiter = limiter({
+    name: 'signin',
+    windowMs: 15 * MINUTE,
+    limit: config.limits.loginAttemptsPer15Minutes,
+    key: (req) => {
+      const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+      return `${clientIp(req)}|${typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : ''}`;
+    },
+    skipSuccessfulRequests: true,
+    message: 'Too many sign-in attempts; wait a few minutes and try again.',
+  });
+
+  const pub = publicFormRoutes({ forms, intake, secrets, metrics, maxBodyBytes: config.limits.maxBodyBytes });
+  const health = healthRoutes(db, metrics);
+  const session = sessionRoutes(auth, config.publicUrl);
+  const sites = siteRoutes(db);
+  const formApi = formRoutes(db, forms);
+  const submissions = submissionRoutes(db);
+
+  const routes: Route[] = [
+    ['get', '/healthz', health.live],
+    ['get', '/readyz', health.ready],
+    ['get', '/metrics', health.scrape],
+
+    ['get', '/v1/forms/:formId', pub.loadForm, pub.checkOrigin, pub.definition],
+    ['options', '/v1/forms/:formId', pub.loadForm, pub.preflight],
+    ['options', '/v1/f/:formId', pub.loadForm, pub.preflight],
+    // The order DESIGN.md fixes: body limit, origin, rate limits, then spam, validation, idempotency, write.
+    ['post', '/v1/f/:formId', pub.countOutcome, pub.readBody, pub.loadForm, pub.checkOrigin, perIp, perForm, pub.submit],
+    ['get', '/v1/f/:formId/thanks', pub.loadForm, pub.thanks],
+
+    ['post', '/api/session', signInLimiter, session.signIn],
+    ['get', '/api/session', session.current],
+    ['delete', '/api/session', session.signOut],
+    ['get', '/api/sites', requireSession, sites.list],
+    ['post', '/api/sites', requireSession, sites.create],
+    ['get', '/api/forms', requireSession, formApi.list],
+    ['post', '/api/forms', requireSession, formApi.create],
+    ['get', '/api/forms/:formId', requireSession, formApi.get],
+    ['patch', '/api/forms/:formId', requireSession, formApi.update],
+    ['get', '/api/forms/:formId/submissions', requireSession, submissions.list],
+  ];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  app.use(createRequestLogger(logger));
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: req.route ? String(req.baseUrl + req.route.path) : 'unmatched', status: res.statusCode }));
+    next();
+  });
+  app.use(securityHeaders(config.publicUrl));
+  app.use('/api', cookieParser(), jsonOnly, express.json({ limit: API_BODY_LIMIT }), csrfGuard(config.publicUrl), sessionLoader(auth));
+
+  for (const [method, path, ...handlers] of routes) app[method](path, ...handlers);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return { app, drain: () => writer.drain() };
+}

@@ -1,0 +1,71 @@
+// The command line: `start` (the service), `migrate` (apply sql/ and exit).
+// `npm start` runs `start`; a bad environment stops boot with a message naming the variable.
+
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
+import { migrate } from './db/migrate.ts';
+import { startService } from './server.ts';
+
+function banner(config: Readonly<Config>, url: string, boot: Awaited<ReturnType<typeof startService>>['bootstrap']): string {
+  const base = config.publicUrl;
+  const lines = [
+    '',
+    `Formline is running at ${base} (listening on ${url}, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
+    `  Console:  ${base}/console/`,
+    `  Login:    ${boot.adminEmail}`,
+    boot.generatedPassword
+      ? `  Password: ${boot.generatedPassword}   (generated now and shown once; set ADMIN_PASSWORD to choose it)`
+      : boot.created
+        ? '  Password: the one in ADMIN_PASSWORD'
+        : '  Password: as set when this database was first started',
+  ];
+  if (boot.demoFormId) lines.push(`  Demo form: ${base}/v1/forms/${boot.demoFormId}  (posts go to ${base}/v1/f/${boot.demoFormId})`);
+  return lines.join('\n') + '\n';
+}
+
+async function main(command: string | undefined): Promise<void> {
+  const config = loadConfig();
+  switch (command) {
+    case 'start': {
+      const service = await startService(config);
+      process.stdout.write(banner(config, service.url, service.bootstrap));
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        service.logger.info({ signal }, 'stopping');
+        service.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            service.logger.error({ err: error }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      return;
+    }
+    case 'migrate': {
+      const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+      const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const applied = await migrate(db);
+        process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Nothing to apply.\n');
+      } finally {
+        await db.close();
+        unlock();
+      }
+      return;
+    }
+    default:
+      process.stderr.write('Usage: tsx ingest/cli.ts <start|migrate>\n');
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

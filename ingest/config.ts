@@ -1,0 +1,175 @@
+// The only module that reads process.env. Everything is validated once at boot into a typed,
+// frozen object; a bad value stops boot with a message naming the variable.
+
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = (protocols: string[]) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`)
+      .optional(),
+  );
+const positiveInt = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(fallback));
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0'])
+      .transform((value) => value === 'true' || value === '1')
+      .default(fallback),
+  );
+
+const envSchema = z.object({
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  PUBLIC_URL: optionalUrl(['http:', 'https:']),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  SUBMISSION_STORE: z.preprocess(emptyToUndefined, z.enum(['postgres', 'mongodb']).default('postgres')),
+  MONGODB_URL: optionalUrl(['mongodb:', 'mongodb+srv:']),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  MAIL_FROM: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_WHATSAPP_FROM: optionalString,
+  TWILIO_WHATSAPP_CONTENT_SID: optionalString,
+  TWILIO_API_BASE: optionalUrl(['http:', 'https:']),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_BASE: optionalUrl(['http:', 'https:']),
+  ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().default('admin@example.com')),
+  ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, 'must be at least 8 characters').optional()),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
+  SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('loopback')),
+  RATE_LIMIT_IP_PER_MINUTE: positiveInt(60),
+  RATE_LIMIT_FORM_PER_MINUTE: positiveInt(600),
+  LOGIN_ATTEMPTS_PER_15_MINUTES: positiveInt(10),
+  MAX_BODY_BYTES: positiveInt(100 * 1024),
+  SUBMISSION_BATCH_SIZE: positiveInt(256),
+  DEMO: flag(true),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  submissionStore: 'postgres' | 'mongodb';
+  mongodbUrl: string | undefined;
+  redisUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  twilio: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    whatsappFrom: string | undefined;
+    whatsappContentSid: string | undefined;
+    apiBase: string | undefined;
+  };
+  stripe: {
+    secretKey: string | undefined;
+    webhookSecret: string | undefined;
+    apiBase: string | undefined;
+  };
+  adminEmail: string;
+  adminPassword: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Keys the time-trap tokens and visitor IP hashes; generated and kept in the database when unset. */
+  secretKey: string | undefined;
+  /** Express's `trust proxy` setting: how many or which proxies may set X-Forwarded-For. */
+  trustProxy: string | number | boolean;
+  limits: {
+    ipPerMinute: number;
+    formPerMinute: number;
+    loginAttemptsPer15Minutes: number;
+    maxBodyBytes: number;
+  };
+  submissionBatchSize: number;
+  /** Create the demo site and form on an empty database. */
+  demo: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseTrustProxy(value: string): string | number | boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (e.SUBMISSION_STORE === 'mongodb') {
+    throw new ConfigError(
+      'SUBMISSION_STORE: "mongodb" is not available in this version; submissions are stored in PostgreSQL (leave it unset or "postgres").',
+    );
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT || 8080}`).replace(/\/+$/, '');
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    submissionStore: e.SUBMISSION_STORE,
+    mongodbUrl: e.MONGODB_URL,
+    redisUrl: e.REDIS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `Formline <no-reply@${new URL(publicUrl).hostname}>`,
+    twilio: Object.freeze({
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      whatsappFrom: e.TWILIO_WHATSAPP_FROM,
+      whatsappContentSid: e.TWILIO_WHATSAPP_CONTENT_SID,
+      apiBase: e.TWILIO_API_BASE,
+    }),
+    stripe: Object.freeze({
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE,
+    }),
+    adminEmail: e.ADMIN_EMAIL.toLowerCase(),
+    adminPassword: e.ADMIN_PASSWORD,
+    logLevel: e.LOG_LEVEL,
+    secretKey: e.SECRET_KEY,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    limits: Object.freeze({
+      ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+      formPerMinute: e.RATE_LIMIT_FORM_PER_MINUTE,
+      loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+    }),
+    submissionBatchSize: e.SUBMISSION_BATCH_SIZE,
+    demo: e.DEMO,
+  };
+  return Object.freeze(config);
+}

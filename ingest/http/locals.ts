@@ -1,0 +1,25 @@
+// What middleware leaves on res.locals for the handlers after it, typed.
+
+import type { SubmissionOutcome } from '../metrics.ts';
+import type { PublicForm } from '../store/forms.ts';
+import type { SessionContext } from '../store/sessions.ts';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** The signed-in console user and the account being worked on. */
+      auth?: SessionContext;
+      /** The form a public route is about. */
+      form?: PublicForm;
+      /** Answer errors as an HTML page: a browser posted a plain form without JavaScript. */
+      respondWithHtml?: boolean;
+      /** Where an HTML error page's "go back" link points. */
+      backUrl?: string;
+      /** How the submission endpoint answered, for the metrics. */
+      outcome?: SubmissionOutcome;
+    }
+  }
+}
+
+export {};

@@ -1,0 +1,98 @@
+// GET|POST /api/forms, GET|PATCH /api/forms/:formId, scoped to the signed-in user's account.
+
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database } from '../db/database.ts';
+import { NotFoundError } from '../errors.ts';
+import { accountOf } from '../http/console-session.ts';
+import { parseInput } from '../http/input.ts';
+import type { FormDirectory } from '../services/form-directory.ts';
+import { createFormInput, updateFormInput } from '../services/form-definition.ts';
+import { isUuid, newFormId } from '../services/ids.ts';
+import { getFormForAccount, listFormsByAccount, saveForm, updateFormForAccount, type Form } from '../store/forms.ts';
+import { getSiteForAccount } from '../store/sites.ts';
+
+export function presentForm(form: Form) {
+  return {
+    id: form.id,
+    siteId: form.siteId,
+    name: form.name,
+    schema: form.schema,
+    settings: form.settings,
+    createdAt: form.createdAt.toISOString(),
+    updatedAt: form.updatedAt.toISOString(),
+  };
+}
+
+const listQuery = z.object({ siteId: z.string().max(100).optional() });
+
+export function formNotFound(formId: string): NotFoundError {
+  return new NotFoundError('form_not_found', `There is no form ${formId} in this account.`);
+}
+
+export function formRoutes(db: Database, directory: FormDirectory) {
+  const list: RequestHandler = async (req, res) => {
+    const { accountId } = accountOf(res);
+    const { siteId } = parseInput(listQuery, req.query);
+    if (siteId !== undefined && !isUuid(siteId)) {
+      res.json({ items: [] });
+      return;
+    }
+    const forms = await listFormsByAccount(db, accountId, siteId);
+    res.json({ items: forms.map(presentForm) });
+  };
+
+  const create: RequestHandler = async (req, res) => {
+    const { accountId } = accountOf(res);
+    const input = parseInput(createFormInput, req.body);
+    const site = isUuid(input.siteId) ? await getSiteForAccount(db, accountId, input.siteId) : null;
+    if (!site) throw new NotFoundError('site_not_found', `There is no site ${input.siteId} in this account.`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const form = await saveForm(db, {
+          id: newFormId(),
+          siteId: site.id,
+          accountId,
+          name: input.name,
+          schema: input.schema,
+          settings: input.settings,
+        });
+        res.status(201).json(presentForm(form));
+        return;
+      } catch (error) {
+        // A random id already taken: astronomically rare, and another draw fixes it.
+        if (pgErrorCode(error) !== PG_UNIQUE_VIOLATION || attempt >= 3) throw error;
+      }
+    }
+  };
+
+  const get: RequestHandler = async (req, res) => {
+    const { accountId } = accountOf(res);
+    const formId = String(req.params['formId']);
+    const form = await getFormForAccount(db, accountId, formId);
+    if (!form) throw formNotFound(formId);
+    res.json(presentForm(form));
+  };
+
+  const update: RequestHandler = async (req, res) => {
+    const { accountId } = accountOf(res);
+    const formId = String(req.params['formId']);
+    const input = parseInput(updateFormInput, req.body);
+    const current = await getFormForAccount(db, accountId, formId);
+    if (!current) throw formNotFound(formId);
+    const form = await updateFormForAccount(db, accountId, formId, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.schema !== undefined ? { schema: input.schema } : {}),
+      ...(input.settings !== undefined ? { settings: { ...current.settings, ...dropUndefined(input.settings) } } : {}),
+    });
+    if (!form) throw formNotFound(formId);
+    directory.invalidate(formId);
+    res.json(presentForm(form));
+  };
+
+  return { list, create, get, update };
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,179 @@
+// The public, cookie-less routes a visitor's browser talks to: the form definition the widget
+// renders from, and the submission endpoint (JSON, text/plain JSON, or a plain HTML form post).
+
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { HONEYPOT_FIELD, TIME_TRAP_FIELD } from '../../widget/schema.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { renderThanksPage } from '../http/html-pages.ts';
+import '../http/locals.ts';
+import type { Metrics, SubmissionOutcome } from '../metrics.ts';
+import type { FormDirectory } from '../services/form-directory.ts';
+import type { Secrets } from '../services/secrets.ts';
+import { parseSubmissionBody } from '../services/submission-body.ts';
+import type { SubmissionIntake } from '../services/submission-intake.ts';
+import { issueTimeToken } from '../services/time-trap.ts';
+import type { PublicForm } from '../store/forms.ts';
+
+export interface PublicFormDeps {
+  forms: FormDirectory;
+  intake: SubmissionIntake;
+  secrets: Secrets;
+  metrics: Metrics;
+  maxBodyBytes: number;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const DEFAULT_SUCCESS_MESSAGE = 'Thanks! Your submission was received.';
+const EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Request-Id';
+
+function originOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+/** The page the request came from: its Origin header, else its Referer's origin, else none (not a browser). */
+function requestOrigin(req: Request): string | undefined {
+  return req.get('origin') ?? originOf(req.get('referer'));
+}
+
+function isAllowed(form: PublicForm, origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  return form.allowedOrigins.includes('*') || (origin !== 'null' && form.allowedOrigins.includes(origin));
+}
+
+function httpUrlOrUndefined(value: string | undefined): string | undefined {
+  return value && /^https?:\/\//i.test(value) ? value : undefined;
+}
+
+/** A plain HTML form posted without JavaScript wants a page back, not JSON. */
+function isPlainFormPost(req: Request): boolean {
+  return (
+    (req.is(['application/x-www-form-urlencoded', 'multipart/form-data']) || false) !== false &&
+    req.accepts(['json', 'html']) === 'html'
+  );
+}
+
+function outcomeOf(status: number, res: Response): SubmissionOutcome {
+  if (status === 201 || status === 303) return res.locals.outcome ?? 'accepted';
+  if (status === 422) return 'invalid';
+  return status >= 500 ? 'error' : 'rejected';
+}
+
+export function publicFormRoutes(deps: PublicFormDeps) {
+  const loadForm: RequestHandler = async (req, res, next) => {
+    const formId = String(req.params['formId']);
+    const form = await deps.forms.get(formId);
+    if (!form) {
+      // Let the page's script read why (nothing about a missing form is secret).
+      const origin = req.get('origin');
+      if (origin) res.setHeader('Access-Control-Allow-Origin', origin);
+      throw new NotFoundError('form_not_found', `There is no form ${formId}.`);
+    }
+    res.locals.form = form;
+    next();
+  };
+
+  /** CORS from the site's allowed origins; a post from any other page is refused with 403. */
+  const checkOrigin: RequestHandler = (req, res, next) => {
+    const form = res.locals.form as PublicForm;
+    const origin = requestOrigin(req);
+    const browserOrigin = req.get('origin');
+    if (browserOrigin) {
+      res.setHeader('Vary', 'Origin');
+      // Also on the 403, so the widget can show the owner's visitors why, instead of retrying.
+      res.setHeader('Access-Control-Allow-Origin', browserOrigin);
+      res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    }
+    if (!isAllowed(form, origin)) {
+      throw new ForbiddenError('origin_not_allowed', `This form does not accept submissions from ${origin}.`);
+    }
+    next();
+  };
+
+  const preflight: RequestHandler = (req, res) => {
+    const form = res.locals.form as PublicForm;
+    const origin = req.get('origin');
+    res.setHeader('Vary', 'Origin');
+    if (!origin || !isAllowed(form, origin)) {
+      res.status(403).json(new ForbiddenError('origin_not_allowed', `This form does not accept submissions from ${origin ?? 'here'}.`).toJSON());
+      return;
+    }
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Idempotency-Key');
+    res.setHeader('Access-Control-Max-Age', '86400');
+    res.status(204).end();
+  };
+
+  /** Counts every answer of the submission endpoint by outcome, whichever step gave it. */
+  const countOutcome: RequestHandler = (req, res, next) => {
+    res.on('finish', () => deps.metrics.countSubmission(outcomeOf(res.statusCode, res)));
+    if (isPlainFormPost(req)) {
+      res.locals.respondWithHtml = true;
+      const back = httpUrlOrUndefined(req.get('referer'));
+      if (back) res.locals.backUrl = back;
+    }
+    next();
+  };
+
+  const readBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+
+  const submit: RequestHandler = async (req, res) => {
+    const form = res.locals.form as PublicForm;
+    const keyHeader = req.get('idempotency-key');
+    if (keyHeader !== undefined && !IDEMPOTENCY_KEY.test(keyHeader)) {
+      throw new BadRequestError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    }
+    const body = parseSubmissionBody(req.get('content-type'), Buffer.isBuffer(req.body) ? req.body : undefined);
+    const outcome = await deps.intake.accept(form, body, {
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+      origin: req.get('origin'),
+      referer: req.get('referer'),
+      idempotencyKey: keyHeader ?? null,
+    });
+    res.locals.outcome = outcome.duplicate ? 'duplicate' : outcome.status === 'spam' ? 'spam' : 'accepted';
+    if (outcome.duplicate) res.setHeader('Idempotent-Replayed', 'true');
+    if (res.locals.respondWithHtml) {
+      res.redirect(303, form.settings.redirectUrl ?? `/v1/f/${encodeURIComponent(form.id)}/thanks`);
+      return;
+    }
+    res.status(201).json({ id: outcome.id });
+  };
+
+  const definition: RequestHandler = (req, res) => {
+    const form = res.locals.form as PublicForm;
+    const etag = `W/"${form.id}-${form.updatedAt.getTime()}"`;
+    res.setHeader('ETag', etag);
+    // Revalidate every time: an edited form shows at once. A cached copy's older time token
+    // only makes the time trap more lenient.
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.get('if-none-match') === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.json({
+      id: form.id,
+      name: form.name,
+      schema: form.schema,
+      redirectUrl: form.settings.redirectUrl,
+      spam: {
+        honeypot: HONEYPOT_FIELD,
+        timeField: TIME_TRAP_FIELD,
+        timeToken: issueTimeToken(deps.secrets.timeTrapKey, form.id),
+      },
+      captcha: null,
+    });
+  };
+
+  const thanks: RequestHandler = (req, res) => {
+    const form = res.locals.form as PublicForm;
+    res.type('html').send(renderThanksPage(form.schema?.successMessage ?? DEFAULT_SUCCESS_MESSAGE, httpUrlOrUndefined(req.get('referer'))));
+  };
+
+  return { loadForm, checkOrigin, preflight, countOutcome, readBody, submit, definition, thanks };
+}

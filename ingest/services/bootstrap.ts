@@ -1,0 +1,81 @@
+// First start on an empty database: the platform admin (from ADMIN_EMAIL / ADMIN_PASSWORD, or a
+// generated password printed once), owner of a demo account with a demo site and form, so a new
+// install can be tried at once. Later starts change nothing.
+
+import type { Database } from '../db/database.ts';
+import type { FormSchema } from '../../widget/schema.ts';
+import { countUsers, saveAccount, saveMembership, saveUser } from '../store/accounts.ts';
+import { saveForm } from '../store/forms.ts';
+import { saveSite } from '../store/sites.ts';
+import { randomToken } from './ids.ts';
+import { hashPassword } from './passwords.ts';
+
+export const DEMO_FORM_ID = 'f_demo';
+
+// Any constant; only bootstrapping processes take it.
+const BOOTSTRAP_LOCK_KEY = 8_231_548;
+
+export const DEMO_SCHEMA: FormSchema = {
+  fields: [
+    { name: 'name', type: 'text', label: 'Your name', required: true, maxLength: 100 },
+    { name: 'email', type: 'email', label: 'Email', required: true },
+    { name: 'topic', type: 'select', label: 'Topic', options: ['Sales', 'Support'] },
+    { name: 'message', type: 'textarea', label: 'Message', required: true, minLength: 10 },
+    { name: 'consent', type: 'checkbox', label: 'I agree to be contacted', required: true },
+  ],
+  submitLabel: 'Send',
+  successMessage: 'Thanks! We will be in touch.',
+  locale: 'en',
+};
+
+export interface BootstrapResult {
+  /** False when the database already had users and nothing was created. */
+  created: boolean;
+  adminEmail: string;
+  /** Set only when the password was generated here and must be shown once. */
+  generatedPassword: string | undefined;
+  demoFormId: string | undefined;
+}
+
+export async function bootstrap(
+  db: Database,
+  options: { adminEmail: string; adminPassword: string | undefined; publicUrl: string; demo: boolean },
+): Promise<BootstrapResult> {
+  const generatedPassword = options.adminPassword ? undefined : randomToken(12);
+  const passwordHash = await hashPassword(options.adminPassword ?? (generatedPassword as string));
+  return db.transaction(async (tx) => {
+    if (db.kind === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
+    if ((await countUsers(tx)) > 0) {
+      return { created: false, adminEmail: options.adminEmail, generatedPassword: undefined, demoFormId: undefined };
+    }
+    const account = await saveAccount(tx, { name: 'Demo' });
+    const admin = await saveUser(tx, { email: options.adminEmail, passwordHash, isPlatformAdmin: true });
+    await saveMembership(tx, { accountId: account.id, userId: admin.id, role: 'owner' });
+    let demoFormId: string | undefined;
+    if (options.demo) {
+      const origin = new URL(options.publicUrl).origin;
+      const site = await saveSite(tx, {
+        accountId: account.id,
+        name: 'Demo site',
+        domain: new URL(options.publicUrl).host,
+        allowedOrigins: [...new Set([origin, 'http://localhost:8080'])],
+      });
+      const form = await saveForm(tx, {
+        id: DEMO_FORM_ID,
+        siteId: site.id,
+        accountId: account.id,
+        name: 'Contact (demo)',
+        schema: DEMO_SCHEMA,
+        settings: {
+          redirectUrl: null,
+          notifyEmails: [options.adminEmail],
+          notifyWhatsapp: [],
+          webhookUrl: null,
+          retentionDays: null,
+        },
+      });
+      demoFormId = form.id;
+    }
+    return { created: true, adminEmail: admin.email, generatedPassword, demoFormId };
+  });
+}

@@ -1,0 +1,177 @@
+// The shapes the console API accepts for sites and forms, with a maximum on every string.
+// The form schema's TypeScript type lives in widget/schema.ts; this checks that what an owner
+// saves really has that type, and that the validator can run it safely.
+
+import safeRegex from 'safe-regex2';
+import { z } from 'zod';
+import { FIELD_TYPES, RESERVED_PREFIX, type FieldDefinition, type FormSchema } from '../../widget/schema.ts';
+import { isEmail, isValidDate } from '../../widget/validate.ts';
+import type { FormSettings } from '../store/forms.ts';
+
+const MAX_FORM_FIELDS = 100;
+const MAX_OPTIONS = 200;
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+export const E164 = /^\+[1-9]\d{6,14}$/;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const httpUrl = (protocols: readonly string[]) =>
+  z
+    .string()
+    .max(2048)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
+
+const fieldSchema = z
+  .object({
+    name: z.string().regex(FIELD_NAME, 'must start with a letter and hold only letters, digits, _ . - (64 at most)'),
+    type: z.enum(FIELD_TYPES),
+    label: z.string().max(200).optional(),
+    placeholder: z.string().max(200).optional(),
+    required: z.boolean().optional(),
+    minLength: z.number().int().min(0).max(10_000).optional(),
+    maxLength: z.number().int().min(1).max(10_000).optional(),
+    pattern: z.string().max(500).optional(),
+    min: z.union([z.number(), z.string().max(10)]).optional(),
+    max: z.union([z.number(), z.string().max(10)]).optional(),
+    options: z.array(z.string().max(200)).min(1).max(MAX_OPTIONS).optional(),
+    value: z.string().max(1000).optional(),
+  })
+  .strict()
+  .superRefine((field, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (field.minLength !== undefined && field.maxLength !== undefined && field.minLength > field.maxLength) {
+      problem('minLength', 'must not exceed maxLength');
+    }
+    if (['select', 'radio', 'checkboxes'].includes(field.type) && !field.options) {
+      problem('options', `a ${field.type} field needs options`);
+    }
+    if (field.type === 'number') {
+      for (const key of ['min', 'max'] as const) {
+        if (field[key] !== undefined && typeof field[key] !== 'number') problem(key, 'must be a number');
+      }
+    }
+    if (field.type === 'date') {
+      for (const key of ['min', 'max'] as const) {
+        const bound = field[key];
+        if (bound !== undefined && (typeof bound !== 'string' || !isValidDate(bound))) problem(key, 'must be a date as YYYY-MM-DD');
+      }
+    }
+    if (field.min !== undefined && field.max !== undefined && field.min > field.max) problem('min', 'must not exceed max');
+    if (field.pattern !== undefined) {
+      let valid = true;
+      try {
+        new RegExp(field.pattern, 'u');
+      } catch {
+        valid = false;
+        problem('pattern', 'is not a valid regular expression');
+      }
+      // Visitors' input is matched on the server: a pattern with catastrophic backtracking
+      // would let one post stall the process.
+      if (valid && !safeRegex(field.pattern)) problem('pattern', 'may take exponential time to match; simplify it');
+    }
+  }) satisfies z.ZodType<FieldDefinition>;
+
+export const formSchemaSchema = z
+  .object({
+    fields: z.array(fieldSchema).min(1).max(MAX_FORM_FIELDS),
+    submitLabel: z.string().max(100).optional(),
+    successMessage: z.string().max(2000).optional(),
+    locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "pt-BR"').optional(),
+    messages: z.record(z.string().max(64), z.string().max(500)).optional(),
+  })
+  .strict()
+  .superRefine((schema, ctx) => {
+    const seen = new Set<string>();
+    schema.fields.forEach((field, index) => {
+      if (seen.has(field.name)) {
+        ctx.addIssue({ code: 'custom', path: ['fields', index, 'name'], message: `"${field.name}" is used twice` });
+      }
+      seen.add(field.name);
+      if (field.name.startsWith(RESERVED_PREFIX)) {
+        ctx.addIssue({ code: 'custom', path: ['fields', index, 'name'], message: 'names starting with "_" are reserved' });
+      }
+    });
+  }) satisfies z.ZodType<FormSchema>;
+
+export const formSettingsSchema = z
+  .object({
+    redirectUrl: httpUrl(['http:', 'https:']).nullable().default(null),
+    notifyEmails: z
+      .array(z.string().trim().toLowerCase().refine(isEmail, 'must be an email address'))
+      .max(20)
+      .default([]),
+    notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10).default([]),
+    webhookUrl: httpUrl(['http:', 'https:']).nullable().default(null),
+    retentionDays: z.number().int().min(1).max(3650).nullable().default(null),
+  })
+  .strict() satisfies z.ZodType<FormSettings, unknown>;
+
+export const createFormInput = z
+  .object({
+    siteId: z.string().max(100),
+    name: text(200),
+    schema: formSchemaSchema.nullable().default(null),
+    settings: formSettingsSchema.default(formSettingsSchema.parse({})),
+  })
+  .strict();
+
+export const updateFormInput = z
+  .object({
+    name: text(200).optional(),
+    schema: formSchemaSchema.nullable().optional(),
+    settings: formSettingsSchema.partial().optional(),
+  })
+  .strict();
+
+const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/;
+
+/** "https://example.com/" and "HTTPS://Example.com" both mean the origin https://example.com. */
+function toOrigin(value: string): string | null {
+  if (value === '*') return '*';
+  if (!ORIGIN_PATTERN.test(value.replace(/\/$/, ''))) return null;
+  try {
+    const origin = new URL(value).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+export const createSiteInput = z
+  .object({
+    name: text(200),
+    domain: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(253)
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, 'must be a domain name such as example.com'),
+    allowedOrigins: z
+      .array(
+        z
+          .string()
+          .max(300)
+          .transform((value, ctx) => {
+            const origin = toOrigin(value.trim());
+            if (origin === null) {
+              ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://example.com, or "*"' });
+              return z.NEVER;
+            }
+            return origin;
+          }),
+      )
+      .max(50)
+      .optional(),
+  })
+  .strict()
+  .transform((site) => ({
+    name: site.name,
+    domain: site.domain,
+    // Without a list, the site's own domain over HTTPS is what a site owner means.
+    allowedOrigins: [...new Set(site.allowedOrigins ?? [`https://${site.domain}`])],
+  }));

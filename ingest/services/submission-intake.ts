@@ -1,0 +1,118 @@
+// What happens to a parsed submission: spam checks, the shared validator, the outbox jobs the
+// form's settings call for, then the group-committed write.
+
+import { formatFieldError } from '../../widget/messages.ts';
+import { validateSubmission, type CleanData, type FieldError } from '../../widget/validate.ts';
+import { ValidationError, type ErrorFields } from '../errors.ts';
+import type { PublicForm } from '../store/forms.ts';
+import type { JobKind, NewSubmission, SubmissionMeta } from '../store/submissions.ts';
+import { newSubmissionId } from './ids.ts';
+import { hashIp, type Secrets } from './secrets.ts';
+import type { SubmissionBody } from './submission-body.ts';
+import type { SubmissionWriter } from './submission-writer.ts';
+import { checkTimeToken } from './time-trap.ts';
+
+export interface SubmissionContext {
+  ip: string | undefined;
+  userAgent: string | undefined;
+  origin: string | undefined;
+  referer: string | undefined;
+  idempotencyKey: string | null;
+}
+
+export type IntakeOutcome = { id: string; status: 'new' | 'spam'; duplicate: boolean };
+
+// More links than this in one submission is what link spam looks like, not a contact request.
+const MAX_LINKS = 5;
+const LINK = /https?:\/\/|www\./gi;
+const MARKUP_SPAM = /\[url=|<a\s+href=/i;
+const MAX_META_LENGTH = 512;
+
+function contentSpamReason(fields: CleanData): string | null {
+  let links = 0;
+  const visit = (value: unknown): boolean => {
+    if (typeof value === 'string') {
+      if (MARKUP_SPAM.test(value)) return true;
+      links += value.match(LINK)?.length ?? 0;
+      return links > MAX_LINKS;
+    }
+    if (value && typeof value === 'object') return Object.values(value).some(visit);
+    return false;
+  };
+  return Object.values(fields).some(visit) ? 'content_links' : null;
+}
+
+function clip(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.slice(0, MAX_META_LENGTH);
+}
+
+function jobsFor(form: PublicForm): { kind: JobKind; target: string }[] {
+  const jobs: { kind: JobKind; target: string }[] = [];
+  for (const email of form.settings.notifyEmails) jobs.push({ kind: 'email', target: email });
+  for (const phone of form.settings.notifyWhatsapp) jobs.push({ kind: 'whatsapp', target: phone });
+  if (form.settings.webhookUrl) jobs.push({ kind: 'webhook', target: form.settings.webhookUrl });
+  return jobs;
+}
+
+export class SubmissionIntake {
+  constructor(
+    private readonly writer: SubmissionWriter,
+    private readonly secrets: Secrets,
+  ) {}
+
+  async accept(form: PublicForm, body: SubmissionBody, context: SubmissionContext): Promise<IntakeOutcome> {
+    let spamReason: string | null = body.honeypot.trim() !== '' ? 'honeypot' : null;
+    if (!spamReason) {
+      const verdict = checkTimeToken(this.secrets.timeTrapKey, form.id, body.timeToken);
+      if (verdict.spam) spamReason = verdict.reason;
+    }
+
+    let data: CleanData;
+    const result = validateSubmission(form.schema, body.fields);
+    if (result.ok) {
+      data = result.data;
+    } else if (spamReason) {
+      // A bot that tripped a trap is answered like everyone else and filed away with what it sent,
+      // as long as that is storable at all.
+      const raw = validateSubmission(null, body.fields);
+      if (!raw.ok) throw this.validationError(form, raw.errors);
+      data = raw.data;
+    } else {
+      throw this.validationError(form, result.errors);
+    }
+    spamReason ??= contentSpamReason(data);
+
+    const meta: SubmissionMeta = {
+      via: body.kind,
+      ...(context.ip ? { ipHash: hashIp(this.secrets.ipHashKey, context.ip) } : {}),
+      ...(context.userAgent ? { userAgent: clip(context.userAgent) } : {}),
+      ...(context.origin ? { origin: clip(context.origin) } : {}),
+      ...(context.referer ? { referer: clip(context.referer) } : {}),
+      ...(spamReason ? { spamReason } : {}),
+    };
+    const status = spamReason ? 'spam' : 'new';
+    const submission: NewSubmission = {
+      id: newSubmissionId(),
+      formId: form.id,
+      siteId: form.siteId,
+      accountId: form.accountId,
+      data,
+      meta,
+      status,
+      idempotencyKey: context.idempotencyKey,
+      createdAt: new Date(),
+      // Spam notifies nobody.
+      jobs: status === 'spam' ? [] : jobsFor(form),
+    };
+    const outcome = await this.writer.write(submission);
+    return { id: outcome.id, status, duplicate: outcome.duplicate };
+  }
+
+  private validationError(form: PublicForm, errors: Record<string, FieldError>): ValidationError {
+    const fields: ErrorFields = {};
+    for (const [name, error] of Object.entries(errors)) {
+      fields[name] = formatFieldError(error, undefined, form.schema?.messages);
+    }
+    return new ValidationError(fields);
+  }
+}

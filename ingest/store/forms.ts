@@ -1,0 +1,136 @@
+// Forms: console queries scoped by account, and the public lookup the submission path uses.
+
+import type { Queryable } from '../db/database.ts';
+import type { FormSchema } from '../../widget/schema.ts';
+
+export interface FormSettings {
+  redirectUrl: string | null;
+  notifyEmails: string[];
+  notifyWhatsapp: string[];
+  webhookUrl: string | null;
+  retentionDays: number | null;
+}
+
+export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
+  redirectUrl: null,
+  notifyEmails: [],
+  notifyWhatsapp: [],
+  webhookUrl: null,
+  retentionDays: null,
+});
+
+export interface Form {
+  id: string;
+  siteId: string;
+  accountId: string;
+  name: string;
+  schema: FormSchema | null;
+  settings: FormSettings;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What the submission path needs: the form with its site's allowed origins. */
+export interface PublicForm extends Form {
+  allowedOrigins: string[];
+}
+
+interface FormRow extends Record<string, unknown> {
+  id: string;
+  site_id: string;
+  account_id: string;
+  name: string;
+  schema: FormSchema | null;
+  settings: Partial<FormSettings>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'f.id, f.site_id, f.account_id, f.name, f.schema, f.settings, f.created_at, f.updated_at';
+
+/** SQL NULL for a missing schema; JSON.stringify(null) would store a JSON null instead. */
+function toJsonb(value: FormSchema | null): string | null {
+  return value === null ? null : JSON.stringify(value);
+}
+
+function toForm(row: FormRow): Form {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    accountId: row.account_id,
+    name: row.name,
+    schema: row.schema,
+    // Settings written by older versions may lack newer keys.
+    settings: { ...DEFAULT_FORM_SETTINGS, ...row.settings },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function saveForm(
+  db: Queryable,
+  input: { id: string; siteId: string; accountId: string; name: string; schema: FormSchema | null; settings: FormSettings },
+): Promise<Form> {
+  const [row] = await db.query<FormRow>(
+    `insert into forms as f (id, site_id, account_id, name, schema, settings)
+     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
+     returning ${COLUMNS}`,
+    [input.id, input.siteId, input.accountId, input.name, toJsonb(input.schema), JSON.stringify(input.settings)],
+  );
+  if (!row) throw new Error('insert into forms returned no row');
+  return toForm(row);
+}
+
+export async function listFormsByAccount(db: Queryable, accountId: string, siteId?: string): Promise<Form[]> {
+  const rows = await db.query<FormRow>(
+    `select ${COLUMNS} from forms f
+      where f.account_id = $1 and ($2::uuid is null or f.site_id = $2::uuid)
+      order by f.created_at, f.id`,
+    [accountId, siteId ?? null],
+  );
+  return rows.map(toForm);
+}
+
+export async function getFormForAccount(db: Queryable, accountId: string, formId: string): Promise<Form | null> {
+  const [row] = await db.query<FormRow>(`select ${COLUMNS} from forms f where f.account_id = $1 and f.id = $2`, [
+    accountId,
+    formId,
+  ]);
+  return row ? toForm(row) : null;
+}
+
+export async function updateFormForAccount(
+  db: Queryable,
+  accountId: string,
+  formId: string,
+  changes: { name?: string; schema?: FormSchema | null; settings?: FormSettings },
+): Promise<Form | null> {
+  const [row] = await db.query<FormRow>(
+    `update forms f set
+        name = coalesce($3, f.name),
+        schema = case when $4::boolean then $5::jsonb else f.schema end,
+        settings = coalesce($6::jsonb, f.settings),
+        updated_at = now()
+      where f.account_id = $1 and f.id = $2
+      returning ${COLUMNS}`,
+    [
+      accountId,
+      formId,
+      changes.name ?? null,
+      changes.schema !== undefined,
+      toJsonb(changes.schema ?? null),
+      changes.settings ? JSON.stringify(changes.settings) : null,
+    ],
+  );
+  return row ? toForm(row) : null;
+}
+
+export async function getPublicForm(db: Queryable, formId: string): Promise<PublicForm | null> {
+  const [row] = await db.query<FormRow & { allowed_origins: string[] }>(
+    `select ${COLUMNS}, s.allowed_origins
+       from forms f join sites s on s.id = f.site_id
+      where f.id = $1`,
+    [formId],
+  );
+  return row ? { ...toForm(row), allowedOrigins: row.allowed_origins } : null;
+}

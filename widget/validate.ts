@@ -1,0 +1,247 @@
+// The one validator: the widget runs it before sending, the service runs it on what arrives.
+// Browser-safe and dependency-free. It never throws on any input.
+
+import {
+  MAX_ARRAY_ITEMS,
+  MAX_VALUE_LENGTH,
+  type FieldDefinition,
+  type FormSchema,
+  type RawValue,
+  type SubmissionData,
+} from './schema.ts';
+
+export type FieldErrorCode =
+  | 'required'
+  | 'too_short'
+  | 'too_long'
+  | 'pattern'
+  | 'email'
+  | 'url'
+  | 'tel'
+  | 'number'
+  | 'date'
+  | 'too_small'
+  | 'too_large'
+  | 'option'
+  | 'type'
+  | 'characters';
+
+export interface FieldError {
+  code: FieldErrorCode;
+  /** The bound that was crossed (length, min, max), for the message. */
+  limit?: number | string;
+}
+
+export type CleanValue = string | number | boolean | null | CleanValue[] | { [key: string]: CleanValue };
+export type CleanData = Record<string, CleanValue>;
+
+export type ValidationResult =
+  | { ok: true; data: CleanData }
+  | { ok: false; errors: Record<string, FieldError> };
+
+// The WHATWG definition of a valid e-mail address, with a dot required in the domain: "me@gmail"
+// passes HTML's check but is never what a visitor meant.
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+const TEL = /^\+?[0-9 ().-]+$/;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// NUL cannot be stored in PostgreSQL text or jsonb, and a lone surrogate is not text at all.
+const BAD_CHARACTERS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function hasBadCharacters(value: string): boolean {
+  return BAD_CHARACTERS.test(value);
+}
+
+const patternCache = new Map<string, RegExp | null>();
+
+/** HTML's `pattern` semantics: the whole value must match. An invalid pattern matches anything. */
+function compilePattern(pattern: string): RegExp | null {
+  let compiled = patternCache.get(pattern);
+  if (compiled === undefined) {
+    try {
+      compiled = new RegExp('^(?:' + pattern + ')$', 'u');
+    } catch {
+      compiled = null;
+    }
+    patternCache.set(pattern, compiled);
+  }
+  return compiled;
+}
+
+export function isValidDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+export function isEmail(value: string): boolean {
+  return value.length <= 254 && EMAIL.test(value);
+}
+
+export function isTel(value: string): boolean {
+  if (!TEL.test(value)) return false;
+  const digits = value.replace(/\D/g, '').length;
+  return digits >= 6 && digits <= 15;
+}
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** One scalar as text, or undefined when the value is not a scalar. */
+function asText(value: RawValue | undefined): string | undefined {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+const TRUE_WORDS = ['true', 'on', 'yes', '1'];
+const FALSE_WORDS = ['', 'false', 'off', 'no', '0'];
+
+function checkText(field: FieldDefinition, text: string): FieldError | null {
+  if (hasBadCharacters(text)) return { code: 'characters' };
+  if (text === '') return field.required ? { code: 'required' } : null;
+  const max = Math.min(field.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH);
+  if (text.length > max) return { code: 'too_long', limit: max };
+  if (field.minLength !== undefined && text.length < field.minLength) return { code: 'too_short', limit: field.minLength };
+  switch (field.type) {
+    case 'email':
+      if (!isEmail(text)) return { code: 'email' };
+      break;
+    case 'url':
+      if (!isHttpUrl(text)) return { code: 'url' };
+      break;
+    case 'tel':
+      if (!isTel(text)) return { code: 'tel' };
+      break;
+    case 'date':
+      if (!isValidDate(text)) return { code: 'date' };
+      if (typeof field.min === 'string' && text < field.min) return { code: 'too_small', limit: field.min };
+      if (typeof field.max === 'string' && text > field.max) return { code: 'too_large', limit: field.max };
+      break;
+    case 'select':
+    case 'radio':
+      if (field.options && !field.options.includes(text)) return { code: 'option' };
+      break;
+  }
+  if (field.pattern !== undefined) {
+    const re = compilePattern(field.pattern);
+    if (re && !re.test(text)) return { code: 'pattern' };
+  }
+  return null;
+}
+
+type Checked = { value: CleanValue } | { error: FieldError };
+
+function checkField(field: FieldDefinition, raw: RawValue | undefined): Checked {
+  switch (field.type) {
+    case 'checkbox': {
+      const text = Array.isArray(raw) ? undefined : asText(raw);
+      const word = text?.trim().toLowerCase();
+      if (word === undefined || (!TRUE_WORDS.includes(word) && !FALSE_WORDS.includes(word))) {
+        return { error: { code: 'type' } };
+      }
+      const checked = TRUE_WORDS.includes(word);
+      if (field.required && !checked) return { error: { code: 'required' } };
+      return { value: checked };
+    }
+    case 'checkboxes': {
+      const items = raw === undefined || raw === null || raw === '' ? [] : Array.isArray(raw) ? raw : [raw];
+      if (items.length > MAX_ARRAY_ITEMS) return { error: { code: 'too_long', limit: MAX_ARRAY_ITEMS } };
+      const values: string[] = [];
+      for (const item of items) {
+        const text = asText(item);
+        if (text === undefined || typeof item === 'boolean') return { error: { code: 'type' } };
+        if (hasBadCharacters(text)) return { error: { code: 'characters' } };
+        if (field.options && !field.options.includes(text)) return { error: { code: 'option' } };
+        if (!values.includes(text)) values.push(text);
+      }
+      if (field.required && values.length === 0) return { error: { code: 'required' } };
+      return { value: values };
+    }
+    case 'number': {
+      const text = asText(raw)?.trim();
+      if (text === undefined) return { error: { code: 'type' } };
+      if (text === '') return field.required ? { error: { code: 'required' } } : { value: null };
+      if (!NUMBER.test(text)) return { error: { code: 'number' } };
+      const value = Number(text);
+      if (!Number.isFinite(value)) return { error: { code: 'number' } };
+      if (typeof field.min === 'number' && value < field.min) return { error: { code: 'too_small', limit: field.min } };
+      if (typeof field.max === 'number' && value > field.max) return { error: { code: 'too_large', limit: field.max } };
+      return { value };
+    }
+    default: {
+      const text = asText(raw);
+      if (text === undefined) return { error: { code: 'type' } };
+      // Single-line values lose stray whitespace; a message keeps its own.
+      const value = field.type === 'textarea' ? text : text.trim();
+      const error = checkText(field, field.type === 'textarea' && value.trim() === '' ? '' : value);
+      return error ? { error } : { value };
+    }
+  }
+}
+
+/** A value of a form without a schema: any JSON within the global limits. */
+function checkUnstructured(raw: RawValue): FieldError | null {
+  if (typeof raw === 'string') {
+    if (raw.length > MAX_VALUE_LENGTH) return { code: 'too_long', limit: MAX_VALUE_LENGTH };
+    if (hasBadCharacters(raw)) return { code: 'characters' };
+    return null;
+  }
+  if (typeof raw === 'number') return Number.isFinite(raw) ? null : { code: 'number' };
+  if (raw === null || typeof raw === 'boolean') return null;
+  const items = Array.isArray(raw) ? raw : Object.values(raw);
+  if (items.length > MAX_ARRAY_ITEMS) return { code: 'too_long', limit: MAX_ARRAY_ITEMS };
+  for (const item of items) {
+    const error = checkUnstructured(item);
+    if (error) return error;
+  }
+  return null;
+}
+
+/**
+ * Validates a submission against a form's schema and returns the cleaned data: only the schema's
+ * fields, each normalised to its type (numbers as numbers, a checkbox as a boolean, checkboxes as
+ * a list). Without a schema every field is kept as sent, within the global limits.
+ * Fields whose names start with "_" are the service's own and must be removed before this call.
+ */
+export function validateSubmission(schema: FormSchema | null, input: SubmissionData): ValidationResult {
+  const errors: Record<string, FieldError> = {};
+  const data: CleanData = {};
+  let failed = false;
+  if (!schema) {
+    for (const name of Object.keys(input)) {
+      const raw = input[name] as RawValue;
+      const error = checkUnstructured(raw);
+      if (error) {
+        errors[name] = error;
+        failed = true;
+      } else {
+        data[name] = raw;
+      }
+    }
+  } else {
+    for (const field of schema.fields) {
+      const raw = Object.prototype.hasOwnProperty.call(input, field.name) ? input[field.name] : undefined;
+      const result = checkField(field, raw);
+      if ('error' in result) {
+        errors[field.name] = result.error;
+        failed = true;
+      } else {
+        data[field.name] = result.value;
+      }
+    }
+  }
+  return failed ? { ok: false, errors } : { ok: true, data };
+}
