@@ -28,23 +28,30 @@ async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'start': {
-      const service = await startService(config);
-      process.stdout.write(banner(config, service.url, service.bootstrap));
+      // Handlers go in before anything starts: a signal that arrives during startup, or just
+      // after the banner, must still stop the service cleanly rather than kill it mid-write.
+      const starting = startService(config);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        service.logger.info({ signal }, 'stopping');
-        service.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            service.logger.error({ err: error }, 'error while stopping');
-            process.exit(1);
-          },
-        );
+        starting
+          .then(async (service) => {
+            service.logger.info({ signal }, 'stopping');
+            await service.close();
+          })
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              process.stderr.write(`error while stopping: ${error instanceof Error ? error.stack : String(error)}\n`);
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      const service = await starting;
+      process.stdout.write(banner(config, service.url, service.bootstrap));
       return;
     }
     case 'migrate': {

@@ -166,7 +166,8 @@ for (const target of databaseTargets) {
 
     it('answers a post from a page outside the allowed origins with 403 origin_not_allowed and stores nothing', async () => {
       const before = await opened.db.query<{ n: number }>('select count(*)::int as n from submissions');
-      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }]) {
+      const cases: Record<string, string>[] = [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }];
+      for (const headers of cases) {
         const answer = await postJson(app.url, seeded.formId, VALID_CONTACT, headers);
         assert.equal(answer.status, 403, JSON.stringify(headers));
         assert.deepEqual(errorOf(answer).code, 'origin_not_allowed');

@@ -45,7 +45,9 @@ export function listMigrationFiles(dir = SQL_DIR): string[] {
     .sort();
 }
 
+/** Applies what is pending; returns the files this call applied (not those another process did). */
 export async function migrate(db: Database, dir = SQL_DIR): Promise<string[]> {
+  const applied: string[] = [];
   await db.transaction(async (tx) => {
     await lock(tx, db);
     await tx.exec(CREATE_LEDGER);
@@ -56,18 +58,20 @@ export async function migrate(db: Database, dir = SQL_DIR): Promise<string[]> {
       path: path.join(dir, file),
       up: async () => {
         const sql = fs.readFileSync(path.join(dir, file), 'utf8');
-        await db.transaction(async (tx) => {
+        const ran = await db.transaction(async (tx) => {
           await lock(tx, db);
           const done = await tx.query('select 1 from schema_migrations where name = $1', [file]);
-          if (done.length > 0) return;
+          if (done.length > 0) return false;
           await tx.exec(sql);
           await tx.query('insert into schema_migrations (name) values ($1)', [file]);
+          return true;
         });
+        if (ran) applied.push(file);
       },
     })),
     storage: new LedgerStorage(db),
     logger: undefined,
   });
-  const applied = await umzug.up();
-  return applied.map((migration) => migration.name);
+  await umzug.up();
+  return applied;
 }

@@ -28,19 +28,19 @@ if (isCI && !postgresUrl) {
 }
 
 /** A throwaway schema on the test PostgreSQL; the returned URL selects it through search_path. */
-export async function createPostgresSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
+export async function createPostgresSchema(baseUrl = postgresUrl): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!baseUrl) throw new Error('TEST_DATABASE_URL is not set');
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
+  const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  const url = new URL(postgresUrl);
+  const url = new URL(baseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: postgresUrl });
+      const client = new pg.Client({ connectionString: baseUrl });
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`);
       await client.end();

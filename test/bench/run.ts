@@ -1,0 +1,181 @@
+// `npm run bench`: measures the submission path. Loads POST /v1/f/:formId on PostgreSQL with the
+// full pipeline (the real service, LOG_LEVEL=info, logs to a file) and, in the same run, a bare
+// Express app answering 201 to the same request; writes test/bench/results.json.
+// Goal: the full pipeline reaches at least 0.8 of bare Express's requests/s, with p99 under 50 ms.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { createPostgresSchema } from '../helpers/databases.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = path.join(ROOT, 'test/bench/results.json');
+const CONNECTIONS = 50;
+const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 15);
+const WARMUP_SECONDS = 3;
+const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const BODY = JSON.stringify({
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  topic: 'Sales',
+  message: 'Hello, I would like a quote for the analytical engine.',
+  consent: true,
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited:\n${fs.readFileSync(logFile, 'utf8')}`);
+    try {
+      await fetch(url, { method: 'OPTIONS' });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`nothing answered at ${url}`);
+}
+
+/** Starts a process whose output goes to a file, so the loader does not spend CPU reading logs. */
+async function startProcess(args: string[], env: Record<string, string>, name: string): Promise<{ url: string; child: ChildProcess; logFile: string }> {
+  const port = await freePort();
+  const logFile = path.join(os.tmpdir(), `formline-bench-${name}.log`);
+  const out = fs.openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(url, child, logFile);
+  return { url, child, logFile };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+interface Figures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  requests: number;
+}
+
+async function load(url: string, seconds: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `${url}/v1/f/f_demo`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    // Every request its own Idempotency-Key, as the widget sends.
+    idReplacement: true,
+    headers: { 'content-type': 'application/json', 'idempotency-key': '[<id>]' },
+    body: BODY,
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    requests: result.requests.total,
+  };
+}
+
+async function measure(url: string): Promise<Figures> {
+  await load(url, WARMUP_SECONDS);
+  return load(url, DURATION_SECONDS);
+}
+
+async function main(): Promise<void> {
+  const schema = await createPostgresSchema(DATABASE_URL);
+  const log = (line: string) => process.stdout.write(line + '\n');
+  try {
+    log(`Submission benchmark: ${CONNECTIONS} connections, ${DURATION_SECONDS} s each (after ${WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs`);
+
+    const bare = await startProcess(['test/bench/bare-express.ts'], {}, 'bare');
+    const bareFigures = await measure(bare.url);
+    await stop(bare.child);
+    log(`bare Express:  ${bareFigures.requestsPerSecond} req/s, p50 ${bareFigures.p50Ms} ms, p99 ${bareFigures.p99Ms} ms`);
+
+    const full = await startProcess(
+      ['ingest/cli.ts', 'start'],
+      {
+        DATABASE_URL: schema.url,
+        LOG_LEVEL: 'info',
+        ADMIN_PASSWORD: 'benchmark-password',
+        RATE_LIMIT_IP_PER_MINUTE: '100000000',
+        RATE_LIMIT_FORM_PER_MINUTE: '100000000',
+      },
+      'full',
+    );
+    const fullFigures = await measure(full.url);
+    await stop(full.child);
+    log(`full pipeline: ${fullFigures.requestsPerSecond} req/s, p50 ${fullFigures.p50Ms} ms, p99 ${fullFigures.p99Ms} ms`);
+
+    const stored = await countStored(schema.url);
+    const ratio = Math.round((fullFigures.requestsPerSecond / bareFigures.requestsPerSecond) * 1000) / 1000;
+    log(`ratio ${ratio} (goal >= 0.8), full p99 ${fullFigures.p99Ms} ms (goal < 50 ms); ${stored} submissions stored`);
+    if (fullFigures.non2xx > 0 || fullFigures.errors > 0) {
+      log(`warning: ${fullFigures.non2xx} non-2xx answers and ${fullFigures.errors} errors under load`);
+    }
+
+    const previous = fs.existsSync(RESULTS) ? (JSON.parse(fs.readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
+    const results = {
+      ...previous,
+      submission: {
+        date: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+        connections: CONNECTIONS,
+        durationSeconds: DURATION_SECONDS,
+        database: 'postgresql',
+        bareExpress: bareFigures,
+        fullPipeline: { ...fullFigures, stored },
+        ratio,
+        goals: { ratio: 0.8, p99Ms: 50, met: ratio >= 0.8 && fullFigures.p99Ms < 50 },
+      },
+    };
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+    log(`wrote ${path.relative(ROOT, RESULTS)}`);
+  } finally {
+    await schema.drop();
+  }
+}
+
+async function countStored(url: string): Promise<number> {
+  const { openDatabase } = await import('../../ingest/db/database.ts');
+  const db = await openDatabase({ url });
+  try {
+    const [row] = await db.query<{ n: number }>('select count(*)::int as n from submissions');
+    return row?.n ?? 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
