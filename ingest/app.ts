@@ -1,6 +1,7 @@
 // The composition root of the HTTP service: builds the services from their clients and mounts
 // every route from one flat table, so all URLs the service answers are listed here.
 
+import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -43,6 +44,8 @@ type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
 type Route = [Method, string, ...RequestHandler[]];
 
 const MINUTE = 60_000;
+const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
+const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 const API_BODY_LIMIT = '256kb';
 
 /** /api takes JSON only: a body of any other type is refused up front with 415. */
@@ -65,7 +68,17 @@ function securityHeaders(publicUrl: string): RequestHandler {
   };
   const publicHelmet = helmet({ ...common, crossOriginResourcePolicy: { policy: 'cross-origin' } });
   const consoleHelmet = helmet(common);
-  return (req, res, next) => (req.path.startsWith('/v1/') || req.path === '/w.js' ? publicHelmet : consoleHelmet)(req, res, next);
+  // The example pages stand for a site owner's own pages, which post to this service by its
+  // absolute URL (whatever host name the browser used to reach the page).
+  const examplesHelmet = helmet({
+    ...common,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null, formAction: null } },
+  });
+  return (req, res, next) => {
+    if (req.path.startsWith('/v1/') || req.path === '/w.js') return publicHelmet(req, res, next);
+    if (req.path.startsWith('/examples/')) return examplesHelmet(req, res, next);
+    return consoleHelmet(req, res, next);
+  };
 }
 
 export function createApp(deps: AppDeps): App {
@@ -144,6 +157,8 @@ export function createApp(deps: AppDeps): App {
   app.use('/api', cookieParser(), jsonOnly, express.json({ limit: API_BODY_LIMIT }), csrfGuard(config.publicUrl), sessionLoader(auth));
 
   for (const [method, path, ...handlers] of routes) app[method](path, ...handlers);
+  app.use('/console', express.static(CONSOLE_DIR));
+  app.use('/examples', express.static(EXAMPLES_DIR));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

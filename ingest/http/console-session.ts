@@ -26,7 +26,9 @@ export function csrfGuard(publicUrl: string): RequestHandler {
   const publicOrigin = new URL(publicUrl).origin;
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method) || !req.cookies?.[SESSION_COOKIE]) return next();
-    const source = originOf(req.get('origin')) ?? originOf(req.get('referer'));
+    // An Origin header, even "null", is the browser's word; the Referer only stands in when it is absent.
+    const origin = req.get('origin');
+    const source = origin !== undefined ? originOf(origin) : originOf(req.get('referer'));
     const addressed = `${req.protocol}://${req.get('host')}`;
     if (source !== undefined && (source === publicOrigin || source === addressed)) return next();
     next(new ForbiddenError('csrf_failed', 'This request must come from the Formline console itself (Origin check failed).'));

@@ -8,7 +8,7 @@ import { accountOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
 import { createFormInput, updateFormInput } from '../services/form-definition.ts';
-import { isUuid, newFormId } from '../services/ids.ts';
+import { FORM_ID_PATTERN, isUuid, newFormId } from '../services/ids.ts';
 import { getFormForAccount, listFormsByAccount, saveForm, updateFormForAccount, type Form } from '../store/forms.ts';
 import { getSiteForAccount } from '../store/sites.ts';
 
@@ -28,6 +28,13 @@ const listQuery = z.object({ siteId: z.string().max(100).optional() });
 
 export function formNotFound(formId: string): NotFoundError {
   return new NotFoundError('form_not_found', `There is no form ${formId} in this account.`);
+}
+
+/** The :formId of a console route, if it can be a form id at all (else it is simply not found). */
+export function formIdParam(value: unknown): string {
+  const formId = String(value);
+  if (!FORM_ID_PATTERN.test(formId)) throw formNotFound(formId.slice(0, 40));
+  return formId;
 }
 
 export function formRoutes(db: Database, directory: FormDirectory) {
@@ -68,7 +75,7 @@ export function formRoutes(db: Database, directory: FormDirectory) {
 
   const get: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
-    const formId = String(req.params['formId']);
+    const formId = formIdParam(req.params['formId']);
     const form = await getFormForAccount(db, accountId, formId);
     if (!form) throw formNotFound(formId);
     res.json(presentForm(form));
@@ -76,7 +83,7 @@ export function formRoutes(db: Database, directory: FormDirectory) {
 
   const update: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
-    const formId = String(req.params['formId']);
+    const formId = formIdParam(req.params['formId']);
     const input = parseInput(updateFormInput, req.body);
     const current = await getFormForAccount(db, accountId, formId);
     if (!current) throw formNotFound(formId);

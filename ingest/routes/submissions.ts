@@ -9,16 +9,25 @@ import { parseInput } from '../http/input.ts';
 import { isUuid } from '../services/ids.ts';
 import { getFormForAccount } from '../store/forms.ts';
 import { listSubmissions, type Submission } from '../store/submissions.ts';
-import { formNotFound } from './forms.ts';
+import { formIdParam, formNotFound } from './forms.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
+// Years PostgreSQL and PGlite both store; JavaScript dates reach much further.
+const MIN_YEAR = 1;
+const MAX_YEAR = 9999;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+function inRange(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= MIN_YEAR && year <= MAX_YEAR;
+}
+
 const isoDate = z
   .string()
   .max(40)
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date such as 2026-01-31 or 2026-01-31T12:00:00Z')
-  .transform((value) => new Date(value));
+  .refine((value) => inRange(new Date(value)), 'must be a date such as 2026-01-31 or 2026-01-31T12:00:00Z');
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
@@ -37,10 +46,16 @@ export function encodeCursor(row: { createdAt: Date; id: string }): string {
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(time ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
+  if (!id || !isUuid(id) || !inRange(createdAt)) {
     throw new BadRequestError('invalid_cursor', 'The cursor is not one this API gave out.');
   }
   return { createdAt, id };
+}
+
+/** `to` is exclusive for a moment in time, and takes the whole day for a plain date. */
+function endOf(to: string): Date {
+  const date = new Date(to);
+  return DATE_ONLY.test(to) ? new Date(date.getTime() + 86_400_000) : date;
 }
 
 function present(item: Submission) {
@@ -50,7 +65,7 @@ function present(item: Submission) {
 export function submissionRoutes(db: Database) {
   const list: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
-    const formId = String(req.params['formId']);
+    const formId = formIdParam(req.params['formId']);
     const query = parseInput(listQuery, req.query);
     const form = await getFormForAccount(db, accountId, formId);
     if (!form) throw formNotFound(formId);
@@ -61,8 +76,8 @@ export function submissionRoutes(db: Database) {
       after: query.cursor ? decodeCursor(query.cursor) : undefined,
       status: query.status,
       q: query.q || undefined,
-      from: query.from,
-      to: query.to,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? endOf(query.to) : undefined,
     });
     const last = page.items[page.items.length - 1];
     res.json({ items: page.items.map(present), nextCursor: page.more && last ? encodeCursor(last) : null });

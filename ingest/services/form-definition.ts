@@ -98,18 +98,27 @@ export const formSchemaSchema = z
     });
   }) satisfies z.ZodType<FormSchema>;
 
+const settingsFields = {
+  redirectUrl: httpUrl(['http:', 'https:']).nullable(),
+  notifyEmails: z.array(z.string().trim().toLowerCase().refine(isEmail, 'must be an email address')).max(20),
+  notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10),
+  webhookUrl: httpUrl(['http:', 'https:']).nullable(),
+  retentionDays: z.number().int().min(1).max(3650).nullable(),
+};
+
+/** Settings of a new form: what is left out takes its default. */
 export const formSettingsSchema = z
   .object({
-    redirectUrl: httpUrl(['http:', 'https:']).nullable().default(null),
-    notifyEmails: z
-      .array(z.string().trim().toLowerCase().refine(isEmail, 'must be an email address'))
-      .max(20)
-      .default([]),
-    notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10).default([]),
-    webhookUrl: httpUrl(['http:', 'https:']).nullable().default(null),
-    retentionDays: z.number().int().min(1).max(3650).nullable().default(null),
+    redirectUrl: settingsFields.redirectUrl.default(null),
+    notifyEmails: settingsFields.notifyEmails.default([]),
+    notifyWhatsapp: settingsFields.notifyWhatsapp.default([]),
+    webhookUrl: settingsFields.webhookUrl.default(null),
+    retentionDays: settingsFields.retentionDays.default(null),
   })
   .strict() satisfies z.ZodType<FormSettings, unknown>;
+
+/** A change to settings: what is left out stays as it is (no defaults here). */
+const formSettingsPatch = z.object(settingsFields).partial().strict();
 
 export const createFormInput = z
   .object({
@@ -124,11 +133,11 @@ export const updateFormInput = z
   .object({
     name: text(200).optional(),
     schema: formSchemaSchema.nullable().optional(),
-    settings: formSettingsSchema.partial().optional(),
+    settings: formSettingsPatch.optional(),
   })
   .strict();
 
-const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/;
+const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/i;
 
 /** "https://example.com/" and "HTTPS://Example.com" both mean the origin https://example.com. */
 function toOrigin(value: string): string | null {

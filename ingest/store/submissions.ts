@@ -123,7 +123,7 @@ export interface SubmissionQuery {
   after?: { createdAt: Date; id: string } | undefined;
   /** One status, or undefined for every status but spam. */
   status?: SubmissionStatus | undefined;
-  /** Case-insensitive text anywhere in the values. */
+  /** Case-insensitive text anywhere in the values (not the field names). */
   q?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
@@ -137,7 +137,8 @@ export async function listSubmissions(db: Queryable, query: SubmissionQuery): Pr
       where form_id = $1 and account_id = $2
         and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
         and (case when $5::text is null then status <> 'spam' else status = $5::text end)
-        and ($6::text is null or data::text ilike '%' || $6::text || '%')
+        and ($6::text is null or exists (
+              select 1 from jsonb_each_text(data) as field where field.value ilike '%' || $6::text || '%'))
         and ($7::timestamptz is null or created_at >= $7::timestamptz)
         and ($8::timestamptz is null or created_at < $8::timestamptz)
       order by created_at desc, id desc
