@@ -28,5 +28,5 @@ export function formatFieldError(
   overrides?: Record<string, string>,
 ): string {
   const text = overrides?.[error.code] ?? catalog[error.code];
-  return text.replace('{n}', String(error.limit ?? ''));
+  return text.replaceAll('{n}', String(error.limit ?? ''));
 }

@@ -2,6 +2,7 @@
 // Browser-safe and dependency-free. It never throws on any input.
 
 import {
+  FORBIDDEN_KEYS,
   MAX_ARRAY_ITEMS,
   MAX_VALUE_LENGTH,
   type FieldDefinition,
@@ -39,6 +40,17 @@ export type ValidationResult =
   | { ok: true; data: CleanData }
   | { ok: false; errors: Record<string, FieldError> };
 
+/** Whether the whole value matches a field's pattern. */
+export type PatternMatcher = (pattern: string, value: string) => boolean;
+
+export interface ValidateOptions {
+  /**
+   * How patterns are matched. The browser uses its own RegExp; the service passes a
+   * linear-time engine, so no pattern an owner saves can stall it on a visitor's input.
+   */
+  matchPattern?: PatternMatcher;
+}
+
 // The WHATWG definition of a valid e-mail address, with a dot required in the domain: "me@gmail"
 // passes HTML's check but is never what a visitor meant.
 const EMAIL =
@@ -56,7 +68,7 @@ export function hasBadCharacters(value: string): boolean {
 const patternCache = new Map<string, RegExp | null>();
 
 /** HTML's `pattern` semantics: the whole value must match. An invalid pattern matches anything. */
-function compilePattern(pattern: string): RegExp | null {
+const matchWithRegExp: PatternMatcher = (pattern, value) => {
   let compiled = patternCache.get(pattern);
   if (compiled === undefined) {
     try {
@@ -66,8 +78,8 @@ function compilePattern(pattern: string): RegExp | null {
     }
     patternCache.set(pattern, compiled);
   }
-  return compiled;
-}
+  return compiled === null || compiled.test(value);
+};
 
 export function isValidDate(value: string): boolean {
   const m = DATE.exec(value);
@@ -106,10 +118,9 @@ function asText(value: RawValue | undefined): string | undefined {
   return undefined;
 }
 
-const TRUE_WORDS = ['true', 'on', 'yes', '1'];
 const FALSE_WORDS = ['', 'false', 'off', 'no', '0'];
 
-function checkText(field: FieldDefinition, text: string): FieldError | null {
+function checkText(field: FieldDefinition, text: string, matchPattern: PatternMatcher): FieldError | null {
   if (hasBadCharacters(text)) return { code: 'characters' };
   if (text === '') return field.required ? { code: 'required' } : null;
   const max = Math.min(field.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH);
@@ -135,24 +146,21 @@ function checkText(field: FieldDefinition, text: string): FieldError | null {
       if (field.options && !field.options.includes(text)) return { code: 'option' };
       break;
   }
-  if (field.pattern !== undefined) {
-    const re = compilePattern(field.pattern);
-    if (re && !re.test(text)) return { code: 'pattern' };
-  }
+  if (field.pattern !== undefined && !matchPattern(field.pattern, text)) return { code: 'pattern' };
   return null;
 }
 
 type Checked = { value: CleanValue } | { error: FieldError };
 
-function checkField(field: FieldDefinition, raw: RawValue | undefined): Checked {
+function checkField(field: FieldDefinition, raw: RawValue | undefined, matchPattern: PatternMatcher): Checked {
   switch (field.type) {
     case 'checkbox': {
+      // As in HTML, a checkbox is checked when it is sent with any value of its own
+      // ("on", "yes", "subscribed"); missing or a "no" word means unchecked.
       const text = Array.isArray(raw) ? undefined : asText(raw);
-      const word = text?.trim().toLowerCase();
-      if (word === undefined || (!TRUE_WORDS.includes(word) && !FALSE_WORDS.includes(word))) {
-        return { error: { code: 'type' } };
-      }
-      const checked = TRUE_WORDS.includes(word);
+      if (text === undefined) return { error: { code: 'type' } };
+      if (hasBadCharacters(text)) return { error: { code: 'characters' } };
+      const checked = !FALSE_WORDS.includes(text.trim().toLowerCase());
       if (field.required && !checked) return { error: { code: 'required' } };
       return { value: checked };
     }
@@ -164,6 +172,7 @@ function checkField(field: FieldDefinition, raw: RawValue | undefined): Checked 
         const text = asText(item);
         if (text === undefined || typeof item === 'boolean') return { error: { code: 'type' } };
         if (hasBadCharacters(text)) return { error: { code: 'characters' } };
+        if (text === '') continue;
         if (field.options && !field.options.includes(text)) return { error: { code: 'option' } };
         if (!values.includes(text)) values.push(text);
       }
@@ -186,7 +195,7 @@ function checkField(field: FieldDefinition, raw: RawValue | undefined): Checked 
       if (text === undefined) return { error: { code: 'type' } };
       // Single-line values lose stray whitespace; a message keeps its own.
       const value = field.type === 'textarea' ? text : text.trim();
-      const error = checkText(field, field.type === 'textarea' && value.trim() === '' ? '' : value);
+      const error = checkText(field, field.type === 'textarea' && value.trim() === '' ? '' : value, matchPattern);
       return error ? { error } : { value };
     }
   }
@@ -195,12 +204,15 @@ function checkField(field: FieldDefinition, raw: RawValue | undefined): Checked 
 /** A value of a form without a schema: any JSON within the global limits. */
 function checkUnstructured(raw: RawValue): FieldError | null {
   if (typeof raw === 'string') {
-    if (raw.length > MAX_VALUE_LENGTH) return { code: 'too_long', limit: MAX_VALUE_LENGTH };
     if (hasBadCharacters(raw)) return { code: 'characters' };
+    if (raw.length > MAX_VALUE_LENGTH) return { code: 'too_long', limit: MAX_VALUE_LENGTH };
     return null;
   }
   if (typeof raw === 'number') return Number.isFinite(raw) ? null : { code: 'number' };
   if (raw === null || typeof raw === 'boolean') return null;
+  if (!Array.isArray(raw) && Object.keys(raw).some((key) => FORBIDDEN_KEYS.includes(key) || hasBadCharacters(key))) {
+    return { code: 'characters' };
+  }
   const items = Array.isArray(raw) ? raw : Object.values(raw);
   if (items.length > MAX_ARRAY_ITEMS) return { code: 'too_long', limit: MAX_ARRAY_ITEMS };
   for (const item of items) {
@@ -210,31 +222,42 @@ function checkUnstructured(raw: RawValue): FieldError | null {
   return null;
 }
 
+/** An own property even for a name like "__proto__", which plain assignment would turn into a prototype. */
+function setOwn<T>(target: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * Validates a submission against a form's schema and returns the cleaned data: only the schema's
  * fields, each normalised to its type (numbers as numbers, a checkbox as a boolean, checkboxes as
  * a list). Without a schema every field is kept as sent, within the global limits.
  * Fields whose names start with "_" are the service's own and must be removed before this call.
  */
-export function validateSubmission(schema: FormSchema | null, input: SubmissionData): ValidationResult {
+export function validateSubmission(
+  schema: FormSchema | null,
+  input: SubmissionData,
+  options: ValidateOptions = {},
+): ValidationResult {
+  const matchPattern = options.matchPattern ?? matchWithRegExp;
   const errors: Record<string, FieldError> = {};
   const data: CleanData = {};
   let failed = false;
   if (!schema) {
     for (const name of Object.keys(input)) {
       const raw = input[name] as RawValue;
-      const error = checkUnstructured(raw);
+      // Never assign "__proto__" and friends onto a plain object (the body parser refuses them too).
+      const error = FORBIDDEN_KEYS.includes(name) || hasBadCharacters(name) ? { code: 'characters' as const } : checkUnstructured(raw);
       if (error) {
-        errors[name] = error;
+        setOwn(errors, name, error);
         failed = true;
       } else {
-        data[name] = raw;
+        setOwn(data, name, raw);
       }
     }
   } else {
     for (const field of schema.fields) {
       const raw = Object.prototype.hasOwnProperty.call(input, field.name) ? input[field.name] : undefined;
-      const result = checkField(field, raw);
+      const result = checkField(field, raw, matchPattern);
       if ('error' in result) {
         errors[field.name] = result.error;
         failed = true;

@@ -2,11 +2,11 @@
 // The form schema's TypeScript type lives in widget/schema.ts; this checks that what an owner
 // saves really has that type, and that the validator can run it safely.
 
-import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { FIELD_TYPES, RESERVED_PREFIX, type FieldDefinition, type FormSchema } from '../../widget/schema.ts';
 import { isEmail, isValidDate } from '../../widget/validate.ts';
 import type { FormSettings } from '../store/forms.ts';
+import { patternProblem } from './safe-pattern.ts';
 
 const MAX_FORM_FIELDS = 100;
 const MAX_OPTIONS = 200;
@@ -63,16 +63,8 @@ const fieldSchema = z
     }
     if (field.min !== undefined && field.max !== undefined && field.min > field.max) problem('min', 'must not exceed max');
     if (field.pattern !== undefined) {
-      let valid = true;
-      try {
-        new RegExp(field.pattern, 'u');
-      } catch {
-        valid = false;
-        problem('pattern', 'is not a valid regular expression');
-      }
-      // Visitors' input is matched on the server: a pattern with catastrophic backtracking
-      // would let one post stall the process.
-      if (valid && !safeRegex(field.pattern)) problem('pattern', 'may take exponential time to match; simplify it');
+      const why = patternProblem(field.pattern);
+      if (why) problem('pattern', why);
     }
   }) satisfies z.ZodType<FieldDefinition>;
 
@@ -144,8 +136,9 @@ function toOrigin(value: string): string | null {
   if (value === '*') return '*';
   if (!ORIGIN_PATTERN.test(value.replace(/\/$/, ''))) return null;
   try {
-    const origin = new URL(value).origin;
-    return origin === 'null' ? null : origin;
+    const url = new URL(value);
+    if (url.username || url.password) return null;
+    return url.origin === 'null' ? null : url.origin;
   } catch {
     return null;
   }

@@ -7,6 +7,7 @@ import { ValidationError, type ErrorFields } from '../errors.ts';
 import type { PublicForm } from '../store/forms.ts';
 import type { JobKind, NewSubmission, SubmissionMeta } from '../store/submissions.ts';
 import { newSubmissionId } from './ids.ts';
+import { matchPatternSafely } from './safe-pattern.ts';
 import { hashIp, type Secrets } from './secrets.ts';
 import type { SubmissionBody } from './submission-body.ts';
 import type { SubmissionWriter } from './submission-writer.ts';
@@ -68,7 +69,7 @@ export class SubmissionIntake {
     }
 
     let data: CleanData;
-    const result = validateSubmission(form.schema, body.fields);
+    const result = validateSubmission(form.schema, body.fields, { matchPattern: matchPatternSafely });
     if (result.ok) {
       data = result.data;
     } else if (spamReason) {
