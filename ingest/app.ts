@@ -11,7 +11,8 @@ import { UnsupportedMediaTypeError } from './errors.ts';
 import { csrfGuard, requireSession, sessionLoader } from './http/console-session.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { clientIp, createLimiter, type LimiterStoreFactory } from './http/rate-limits.ts';
-import { createRequestLogger, type Logger } from './logger.ts';
+import type { Logger } from './logger.ts';
+import { observeRequests } from './http/observe.ts';
 import type { Metrics } from './metrics.ts';
 import { formRoutes } from './routes/forms.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -112,7 +113,7 @@ export function createApp(deps: AppDeps): App {
     message: 'Too many sign-in attempts; wait a few minutes and try again.',
   });
 
-  const pub = publicFormRoutes({ forms, intake, secrets, metrics, maxBodyBytes: config.limits.maxBodyBytes });
+  const pub = publicFormRoutes({ forms, intake, secrets, maxBodyBytes: config.limits.maxBodyBytes });
   const health = healthRoutes(db, metrics);
   const session = sessionRoutes(auth, config.publicUrl);
   const sites = siteRoutes(db);
@@ -147,12 +148,7 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(createRequestLogger(logger));
-  app.use((req, res, next) => {
-    const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route ? String(req.baseUrl + req.route.path) : 'unmatched', status: res.statusCode }));
-    next();
-  });
+  app.use(observeRequests(logger, metrics));
   app.use(securityHeaders(config.publicUrl));
   app.use('/api', cookieParser(), jsonOnly, express.json({ limit: API_BODY_LIMIT }), csrfGuard(config.publicUrl), sessionLoader(auth));
 

@@ -60,9 +60,12 @@ for (const target of databaseTargets) {
       await send(`${app.url}/api/sites`, { headers: { ...consoleHeaders(cookie, app.url), 'x-request-id': 'trace-me-123' } });
       const answer = await send(`${app.url}/healthz`, { headers: { 'x-request-id': 'not valid!' } });
       assert.match(answer.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, 'an unusable request id is replaced');
-      const line = app.logs.find((entry) => (entry['req'] as { id?: string } | undefined)?.id === 'trace-me-123');
+      const line = app.logs.find((entry) => entry['reqId'] === 'trace-me-123');
       assert.ok(line, 'the request is logged under the id the caller sent');
-      assert.equal((line['res'] as { statusCode: number }).statusCode, 200);
+      assert.equal(line['status'], 200);
+      assert.equal(line['method'], 'GET');
+      assert.equal(line['url'], '/api/sites');
+      assert.equal(typeof line['ms'], 'number');
       const all = JSON.stringify(app.logs);
       assert.ok(!all.includes(seeded.password), 'a password reached the logs');
       assert.ok(!all.includes(cookie.split('=')[1] as string), 'a session token reached the logs');

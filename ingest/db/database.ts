@@ -8,9 +8,17 @@ import pg from 'pg';
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * Names the statement so PostgreSQL parses and plans it once per connection (hot paths only;
+   * one name, one SQL text). PGlite has no use for it.
+   */
+  prepare?: string;
+}
+
 export interface Queryable {
   /** Runs one statement with $1-style parameters and returns its rows. */
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -51,8 +59,9 @@ class PostgresDatabase implements Database {
     this.pool.on('error', () => {});
   }
 
-  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    const result = await this.pool.query<R>(sql, params as unknown[] | undefined);
+  async query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]> {
+    const values = params as unknown[] | undefined;
+    const result = await this.pool.query<R>(options?.prepare ? { name: options.prepare, text: sql, values } : { text: sql, values });
     return result.rows;
   }
 
@@ -66,8 +75,9 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const tx: Queryable = {
-        async query<R extends Row = Row>(sql: string, params?: readonly unknown[]) {
-          return (await client.query<R>(sql, params as unknown[] | undefined)).rows;
+        async query<R extends Row = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+          const values = params as unknown[] | undefined;
+          return (await client.query<R>(options?.prepare ? { name: options.prepare, text: sql, values } : { text: sql, values })).rows;
         },
         async exec(sql: string) {
           await client.query(sql);

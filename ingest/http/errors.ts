@@ -58,9 +58,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const appError = toAppError(error);
     if (!appError) {
-      (req.log ?? logger).error({ err: error }, 'unhandled error');
+      logger.error({ err: error, reqId: res.locals.requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
     } else if (appError.status >= 500) {
-      (req.log ?? logger).warn({ err: error }, appError.message);
+      logger.warn({ err: error, reqId: res.locals.requestId }, appError.message);
     }
     const answer = appError ?? new AppError(500, 'internal_error', 'Something went wrong on our side; it has been logged.');
     for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);

@@ -18,6 +18,10 @@ declare global {
       backUrl?: string;
       /** How the submission endpoint answered, for the metrics. */
       outcome?: SubmissionOutcome;
+      /** This request is a post to the submission endpoint: count its outcome. */
+      isSubmission?: boolean;
+      /** The request id, in every log line about this request. */
+      requestId?: string;
     }
   }
 }

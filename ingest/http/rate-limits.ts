@@ -4,7 +4,7 @@
 // visitor's submission is worse than letting a burst through.
 
 import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { createClient } from 'redis';
 import { TooManyRequestsError } from '../errors.ts';
@@ -29,7 +29,8 @@ export function createLimiter(options: LimiterOptions, stores: LimiterStoreFacto
     limit: options.limit,
     keyGenerator: options.key,
     ...(store ? { store } : {}),
-    standardHeaders: 'draft-7',
+    // Only a refusal says when to come back (Retry-After); accepted requests carry no extra headers.
+    standardHeaders: false,
     legacyHeaders: false,
     skipSuccessfulRequests: options.skipSuccessfulRequests ?? false,
     passOnStoreError: true,
@@ -39,9 +40,10 @@ export function createLimiter(options: LimiterOptions, stores: LimiterStoreFacto
       error: (error: unknown, message?: string) => logger.warn({ err: error }, message ?? 'rate limit store error'),
       warn: (error: unknown, message?: string) => logger.warn({ err: error }, message ?? 'rate limit warning'),
     },
-    handler(_req, res, next) {
-      const retryAfter = Number(res.getHeader('Retry-After')) || Math.ceil(options.windowMs / 1000);
-      next(new TooManyRequestsError(retryAfter, options.message));
+    handler(req, _res, next) {
+      const resetTime = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(options.windowMs / 1000);
+      next(new TooManyRequestsError(Math.max(1, seconds), options.message));
     },
   });
 }

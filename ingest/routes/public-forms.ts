@@ -1,12 +1,11 @@
 // The public, cookie-less routes a visitor's browser talks to: the form definition the widget
 // renders from, and the submission endpoint (JSON, text/plain JSON, or a plain HTML form post).
 
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { HONEYPOT_FIELD, TIME_TRAP_FIELD } from '../../widget/schema.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { renderThanksPage } from '../http/html-pages.ts';
 import '../http/locals.ts';
-import type { Metrics, SubmissionOutcome } from '../metrics.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
 import type { Secrets } from '../services/secrets.ts';
 import { parseSubmissionBody } from '../services/submission-body.ts';
@@ -18,7 +17,6 @@ export interface PublicFormDeps {
   forms: FormDirectory;
   intake: SubmissionIntake;
   secrets: Secrets;
-  metrics: Metrics;
   maxBodyBytes: number;
 }
 
@@ -51,22 +49,14 @@ function httpUrlOrUndefined(value: string | undefined): string | undefined {
 
 /** A plain HTML form posted without JavaScript wants a page back, not JSON. */
 function isPlainFormPost(req: Request): boolean {
-  return (
-    (req.is(['application/x-www-form-urlencoded', 'multipart/form-data']) || false) !== false &&
-    req.accepts(['json', 'html']) === 'html'
-  );
-}
-
-function outcomeOf(status: number, res: Response): SubmissionOutcome {
-  if (status === 201 || status === 303) return res.locals.outcome ?? 'accepted';
-  if (status === 422) return 'invalid';
-  return status >= 500 ? 'error' : 'rejected';
+  const type = req.headers['content-type'];
+  // A cheap look first: JSON posts (the common case) skip content negotiation entirely.
+  if (!type || !/^\s*(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return false;
+  return req.accepts(['json', 'html']) === 'html';
 }
 
 export function publicFormRoutes(deps: PublicFormDeps) {
-  const loadForm: RequestHandler = async (req, res, next) => {
-    const formId = String(req.params['formId']);
-    const form = await deps.forms.get(formId);
+  const useForm = (form: PublicForm | null, formId: string, req: Request, res: Response, next: NextFunction) => {
     if (!form) {
       // Let the page's script read why (nothing about a missing form is secret).
       const origin = req.get('origin');
@@ -75,6 +65,14 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     }
     res.locals.form = form;
     next();
+  };
+
+  // A popular form is nearly always in the cache: then no promise is made at all.
+  const loadForm: RequestHandler = (req, res, next) => {
+    const formId = String(req.params['formId']);
+    const cached = deps.forms.cached(formId);
+    if (cached !== undefined) return useForm(cached, formId, req, res, next);
+    return deps.forms.get(formId).then((form) => useForm(form, formId, req, res, next));
   };
 
   /** CORS from the site's allowed origins; a post from any other page is refused with 403. */
@@ -109,9 +107,9 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     res.status(204).end();
   };
 
-  /** Counts every answer of the submission endpoint by outcome, whichever step gave it. */
+  /** Marks the post so its outcome is counted, whichever step answers it; spots plain HTML posts. */
   const countOutcome: RequestHandler = (req, res, next) => {
-    res.on('finish', () => deps.metrics.countSubmission(outcomeOf(res.statusCode, res)));
+    res.locals.isSubmission = true;
     if (isPlainFormPost(req)) {
       res.locals.respondWithHtml = true;
       const back = httpUrlOrUndefined(req.get('referer'));

@@ -26,6 +26,12 @@ export class FormDirectory {
     });
   }
 
+  /** The form from the cache without waiting: null when unknown, undefined when not cached. */
+  cached(formId: string): PublicForm | null | undefined {
+    if (!FORM_ID_PATTERN.test(formId)) return null;
+    return this.cache.get(formId)?.form;
+  }
+
   async get(formId: string): Promise<PublicForm | null> {
     if (!FORM_ID_PATTERN.test(formId)) return null;
     const entry = await this.cache.fetch(formId);

@@ -1,6 +1,7 @@
 // What happens to a parsed submission: spam checks, the shared validator, the outbox jobs the
 // form's settings call for, then the group-committed write.
 
+import { LRUCache } from 'lru-cache';
 import { formatFieldError } from '../../widget/messages.ts';
 import { validateSubmission, type CleanData, type FieldError } from '../../widget/validate.ts';
 import { ValidationError, type ErrorFields } from '../errors.ts';
@@ -56,10 +57,22 @@ function jobsFor(form: PublicForm): { kind: JobKind; target: string }[] {
 }
 
 export class SubmissionIntake {
+  // A busy visitor (or a bot) posts again and again: hash each address once in a while, not per post.
+  private readonly ipHashes = new LRUCache<string, string>({ max: 10_000 });
+
   constructor(
     private readonly writer: SubmissionWriter,
     private readonly secrets: Secrets,
   ) {}
+
+  private hashIp(ip: string): string {
+    let hash = this.ipHashes.get(ip);
+    if (hash === undefined) {
+      hash = hashIp(this.secrets.ipHashKey, ip);
+      this.ipHashes.set(ip, hash);
+    }
+    return hash;
+  }
 
   async accept(form: PublicForm, body: SubmissionBody, context: SubmissionContext): Promise<IntakeOutcome> {
     let spamReason: string | null = body.honeypot.trim() !== '' ? 'honeypot' : null;
@@ -85,7 +98,7 @@ export class SubmissionIntake {
 
     const meta: SubmissionMeta = {
       via: body.kind,
-      ...(context.ip ? { ipHash: hashIp(this.secrets.ipHashKey, context.ip) } : {}),
+      ...(context.ip ? { ipHash: this.hashIp(context.ip) } : {}),
       ...(context.userAgent ? { userAgent: clip(context.userAgent) } : {}),
       ...(context.origin ? { origin: clip(context.origin) } : {}),
       ...(context.referer ? { referer: clip(context.referer) } : {}),

@@ -89,6 +89,7 @@ export async function saveSubmissions(db: Queryable, batch: readonly NewSubmissi
      )
      select id from inserted`,
     [JSON.stringify(rows)],
+    { prepare: 'save_submissions' },
   );
   return new Set(inserted.map((row) => row.id));
 }
