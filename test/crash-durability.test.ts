@@ -5,13 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openDatabase } from '../ingest/db/database.ts';
-import { createPostgresSchema, databaseTargets } from './helpers/databases.ts';
-import { startServiceProcess } from './helpers/service-process.ts';
+import { databaseTargets } from './helpers/databases.ts';
+import { freshDatabaseEnv, openServiceDatabase, startServiceProcess } from './helpers/service-process.ts';
 
 const DEMO_FORM = 'f_demo';
 const CLIENTS = 16;
@@ -43,19 +39,11 @@ for (const target of databaseTargets) {
 
     it('every submission acknowledged before a SIGKILL is stored exactly once, with its jobs', async (t) => {
       const env: Record<string, string> = {
+        ...(await freshDatabaseEnv(target, cleanups)),
         ADMIN_PASSWORD: 'crash-test-password',
         RATE_LIMIT_IP_PER_MINUTE: '1000000',
         RATE_LIMIT_FORM_PER_MINUTE: '1000000',
       };
-      if (target.name === 'postgres') {
-        const schema = await createPostgresSchema();
-        cleanups.push(() => schema.drop());
-        env['DATABASE_URL'] = schema.url;
-      } else {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'formline-crash-'));
-        cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-        env['DATA_DIR'] = dir;
-      }
 
       const first = await startServiceProcess(env);
       cleanups.push(() => void first.stop('SIGKILL'));
@@ -96,7 +84,7 @@ for (const target of databaseTargets) {
       }
       assert.equal(await second.stop('SIGTERM'), 0);
 
-      const db = await openDatabase(target.name === 'postgres' ? { url: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] });
+      const db = await openServiceDatabase(env);
       try {
         const rows = await db.query<{ id: string; idempotency_key: string; jobs: number }>(
           `select s.id, s.idempotency_key, (select count(*)::int from jobs j where j.submission_id = s.id) as jobs

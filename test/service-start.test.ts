@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { openDatabase } from '../ingest/db/database.ts';
 import { ConfigError, loadConfig } from '../ingest/config.ts';
-import { createPostgresSchema, databaseTargets } from './helpers/databases.ts';
+import { databaseTargets } from './helpers/databases.ts';
 import { send } from './helpers/http.ts';
-import { startServiceProcess } from './helpers/service-process.ts';
+import { freshDatabaseEnv, openServiceDatabase, startServiceProcess } from './helpers/service-process.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -25,16 +24,7 @@ for (const target of databaseTargets) {
     });
 
     it('first start creates the admin, a demo site and form, prints the login; a restart changes nothing', async () => {
-      const env: Record<string, string> = { ADMIN_EMAIL: 'Owner@Example.com' };
-      if (target.name === 'postgres') {
-        const schema = await createPostgresSchema();
-        cleanups.push(() => schema.drop());
-        env['DATABASE_URL'] = schema.url;
-      } else {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'formline-start-'));
-        cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-        env['DATA_DIR'] = dir;
-      }
+      const env: Record<string, string> = { ...(await freshDatabaseEnv(target, cleanups)), ADMIN_EMAIL: 'Owner@Example.com' };
 
       const first = await startServiceProcess(env);
       cleanups.push(() => void first.stop('SIGKILL'));
@@ -77,7 +67,7 @@ for (const target of databaseTargets) {
       assert.match(second.output(), /as set when this database was first started/);
       assert.equal(await second.stop('SIGTERM'), 0);
 
-      const db = await openDatabase(target.name === 'postgres' ? { url: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] });
+      const db = await openServiceDatabase(env);
       try {
         const [counts] = await db.query<{ users: number; accounts: number; sites: number; forms: number; submissions: number }>(
           `select (select count(*)::int from users) as users, (select count(*)::int from accounts) as accounts,

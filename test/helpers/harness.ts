@@ -16,6 +16,7 @@ import { saveAccount, saveMembership, saveUser, type Role } from '../../ingest/s
 import { DEFAULT_FORM_SETTINGS, saveForm, type FormSettings } from '../../ingest/store/forms.ts';
 import { saveSite } from '../../ingest/store/sites.ts';
 import type { FormSchema } from '../../widget/schema.ts';
+import { DEMO_SCHEMA } from '../../ingest/services/bootstrap.ts';
 
 export const SITE_ORIGIN = 'https://shop.example';
 
@@ -105,17 +106,8 @@ export async function seedAccount(
   return { accountId: account.id, userId: user.id, email, password, siteId: site.id, formId: form.id };
 }
 
-export const CONTACT_SCHEMA: FormSchema = {
-  fields: [
-    { name: 'name', type: 'text', label: 'Your name', required: true, maxLength: 100 },
-    { name: 'email', type: 'email', label: 'Email', required: true },
-    { name: 'topic', type: 'select', label: 'Topic', options: ['Sales', 'Support'] },
-    { name: 'message', type: 'textarea', label: 'Message', required: true, minLength: 10 },
-    { name: 'consent', type: 'checkbox', label: 'I agree to be contacted', required: true },
-  ],
-  submitLabel: 'Send',
-  successMessage: 'Thanks! We will be in touch.',
-};
+/** The contact form of DESIGN.md, as the demo form uses it. */
+export const CONTACT_SCHEMA: FormSchema = DEMO_SCHEMA;
 
 export const VALID_CONTACT = {
   name: 'Ada Lovelace',

@@ -1,7 +1,12 @@
 // Runs the real service (`ingest/cli.ts start`, what `npm start` runs) as a child process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDatabase, type Database } from '../../ingest/db/database.ts';
+import { createPostgresSchema, type DatabaseTarget } from './databases.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,4 +57,27 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
       return exited;
     },
   };
+}
+
+/**
+ * The environment that points a service process at a fresh database of the target's kind (a new
+ * PostgreSQL schema, or a new PGlite data directory); `cleanup` removes it afterwards.
+ */
+export async function freshDatabaseEnv(
+  target: DatabaseTarget,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<Record<string, string>> {
+  if (target.name === 'postgres') {
+    const schema = await createPostgresSchema();
+    cleanups.push(() => schema.drop());
+    return { DATABASE_URL: schema.url };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'formline-service-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return { DATA_DIR: dir };
+}
+
+/** Opens the database a service process used, once it has stopped (PGlite allows one process). */
+export function openServiceDatabase(env: Record<string, string>): Promise<Database> {
+  return openDatabase(env['DATABASE_URL'] ? { url: env['DATABASE_URL'] } : { dataDir: env['DATA_DIR'] });
 }
