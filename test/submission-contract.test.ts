@@ -206,13 +206,28 @@ for (const target of databaseTargets) {
       assert.equal(encoded.status, 415);
     });
 
-    it('reads a gzip-compressed body', async () => {
-      const answer = await send(`${app.url}/v1/f/${seeded.formId}`, {
+    it('reads a gzip-compressed body (also labelled x-gzip), and names a body that only claims to be', async () => {
+      for (const encoding of ['gzip', 'x-gzip']) {
+        const answer = await send(`${app.url}/v1/f/${seeded.formId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body: gzipSync(JSON.stringify(VALID_CONTACT)),
+        });
+        assert.equal(answer.status, 201, encoding);
+      }
+      const fake = await send(`${app.url}/v1/f/${seeded.formId}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body: gzipSync(JSON.stringify(VALID_CONTACT)),
+        body: JSON.stringify(VALID_CONTACT),
       });
-      assert.equal(answer.status, 201);
+      assert.equal(fake.status, 400);
+      assert.equal(errorOf(fake).code, 'invalid_body');
+    });
+
+    it('answers a URL with broken percent-encoding with 400 invalid_url', async () => {
+      const answer = await postJson(app.url, 'f_%E0%A4%A', VALID_CONTACT);
+      assert.equal(answer.status, 400);
+      assert.equal(errorOf(answer).code, 'invalid_url');
     });
 
     it('answers malformed bodies with 400 and a code naming the problem', async () => {

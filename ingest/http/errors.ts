@@ -45,6 +45,10 @@ export function toAppError(error: unknown): AppError | undefined {
     case 'entity.verify.failed':
       return new BadRequestError('invalid_body', 'The request body could not be read.');
   }
+  if (typeof http.code === 'string' && http.code.startsWith('Z_')) {
+    return new BadRequestError('invalid_body', 'The body is not valid data for its Content-Encoding.');
+  }
+  if (error instanceof URIError) return new BadRequestError('invalid_url', 'The URL holds malformed percent-encoding.');
   const status = http.status ?? http.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError(status, 'bad_request', 'The request could not be understood.');

@@ -118,7 +118,12 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     next();
   };
 
-  const readBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+  const readBody: RequestHandler = (req, res, next) => {
+    // RFC 9110: a recipient should treat x-gzip as gzip.
+    if (req.headers['content-encoding']?.toLowerCase() === 'x-gzip') req.headers['content-encoding'] = 'gzip';
+    rawBody(req, res, next);
+  };
 
   const submit: RequestHandler = async (req, res) => {
     const form = res.locals.form as PublicForm;
