@@ -20,6 +20,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly submissionBatchSize = new Histogram({
+    name: 'formline_submission_batch_size',
+    help: 'Submissions written per group commit (one statement, one transaction).',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics: boolean } = { defaultMetrics: true }) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'formline_' });
   }

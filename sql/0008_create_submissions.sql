@@ -14,4 +14,3 @@ create table submissions (
   constraint submissions_idempotency_key unique (form_id, idempotency_key)
 );
 create index submissions_form_created on submissions (form_id, created_at desc, id desc);
-create index submissions_account_created on submissions (account_id, created_at);

@@ -20,6 +20,8 @@ declare global {
       outcome?: SubmissionOutcome;
       /** This request is a post to the submission endpoint: count its outcome. */
       isSubmission?: boolean;
+      /** The visitor's address (after the trust-proxy rules), worked out once per request. */
+      clientIp?: string;
       /** The request id, in every log line about this request. */
       requestId?: string;
     }

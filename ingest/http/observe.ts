@@ -21,6 +21,8 @@ function outcomeOf(status: number, res: Response): SubmissionOutcome {
 export function observeRequests(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // Express recomputes req.ip (X-Forwarded-For against the trust-proxy rules) on every read.
+    res.locals.clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = id;
@@ -31,7 +33,7 @@ export function observeRequests(logger: Logger, metrics: Metrics): RequestHandle
       const route = req.route ? req.baseUrl + String(req.route.path) : 'unmatched';
       metrics.httpDuration.observe({ method: req.method, route, status }, seconds);
       if (res.locals.isSubmission) metrics.countSubmission(outcomeOf(status, res));
-      if (QUIET_PATHS.has(req.path)) return;
+      if (QUIET_PATHS.has(req.url)) return;
       const line = { reqId: id, method: req.method, url: req.originalUrl, status, ms: Math.round(seconds * 1e4) / 10 };
       if (status >= 500) logger.error(line, 'request failed');
       else logger.info(line, 'request');

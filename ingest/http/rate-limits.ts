@@ -3,7 +3,8 @@
 // TooManyRequestsError with Retry-After. If Redis fails, requests pass rather than fail: losing a
 // visitor's submission is worse than letting a burst through.
 
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import './locals.ts';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { createClient } from 'redis';
@@ -16,7 +17,7 @@ export interface LimiterOptions {
   name: string;
   windowMs: number;
   limit: number;
-  key: (req: Request) => string;
+  key: (req: Request, res: Response) => string;
   /** Count only failed requests (a sign-in limiter must not lock out someone who signs in). */
   skipSuccessfulRequests?: boolean;
   message?: string;
@@ -34,8 +35,8 @@ export function createLimiter(options: LimiterOptions, stores: LimiterStoreFacto
     legacyHeaders: false,
     skipSuccessfulRequests: options.skipSuccessfulRequests ?? false,
     passOnStoreError: true,
-    // The key functions are ours and already reduce IPv6 addresses to their subnet.
-    validate: { keyGeneratorIpFallback: false },
+    // The library's configuration checks run on every request; ours is fixed and tested.
+    validate: false,
     logger: {
       error: (error: unknown, message?: string) => logger.warn({ err: error }, message ?? 'rate limit store error'),
       warn: (error: unknown, message?: string) => logger.warn({ err: error }, message ?? 'rate limit warning'),
@@ -48,8 +49,10 @@ export function createLimiter(options: LimiterOptions, stores: LimiterStoreFacto
   });
 }
 
-export function clientIp(req: Request): string {
-  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+/** The visitor's address as a rate-limit key: IPv6 addresses count by their /56 subnet. */
+export function clientIp(req: Request, res: Response): string {
+  const ip = res.locals.clientIp ?? req.ip ?? 'unknown';
+  return ip.includes(':') ? ipKeyGenerator(ip) : ip;
 }
 
 export interface RedisLimiterStores {

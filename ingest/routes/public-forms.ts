@@ -18,6 +18,8 @@ export interface PublicFormDeps {
   intake: SubmissionIntake;
   secrets: Secrets;
   maxBodyBytes: number;
+  /** helmet's headers for pages (CSP and the rest), for the HTML this module answers. */
+  documentHeaders: RequestHandler;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -92,6 +94,10 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     next();
   };
 
+  /** The form, then the origin check, as one step of the submission route. */
+  const formAndOrigin: RequestHandler = (req, res, next) =>
+    loadForm(req, res, (error?: unknown) => (error ? next(error) : checkOrigin(req, res, next)));
+
   const preflight: RequestHandler = (req, res) => {
     const form = res.locals.form as PublicForm;
     const origin = req.get('origin');
@@ -107,19 +113,20 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     res.status(204).end();
   };
 
-  /** Marks the post so its outcome is counted, whichever step answers it; spots plain HTML posts. */
-  const countOutcome: RequestHandler = (req, res, next) => {
+  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
+
+  /**
+   * Marks the post so its outcome is counted whichever step answers it, spots a plain HTML form
+   * post (it gets HTML answers), and reads the body within the size limit.
+   */
+  const receive: RequestHandler = (req, res, next) => {
     res.locals.isSubmission = true;
     if (isPlainFormPost(req)) {
       res.locals.respondWithHtml = true;
+      deps.documentHeaders(req, res, () => {});
       const back = httpUrlOrUndefined(req.get('referer'));
       if (back) res.locals.backUrl = back;
     }
-    next();
-  };
-
-  const rawBody = express.raw({ type: () => true, limit: deps.maxBodyBytes });
-  const readBody: RequestHandler = (req, res, next) => {
     // RFC 9110: a recipient should treat x-gzip as gzip.
     if (req.headers['content-encoding']?.toLowerCase() === 'x-gzip') req.headers['content-encoding'] = 'gzip';
     rawBody(req, res, next);
@@ -133,7 +140,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     }
     const body = parseSubmissionBody(req.get('content-type'), Buffer.isBuffer(req.body) ? req.body : undefined);
     const outcome = await deps.intake.accept(form, body, {
-      ip: req.ip,
+      ip: res.locals.clientIp,
       userAgent: req.get('user-agent'),
       origin: req.get('origin'),
       referer: req.get('referer'),
@@ -145,7 +152,9 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       res.redirect(303, form.settings.redirectUrl ?? `/v1/f/${encodeURIComponent(form.id)}/thanks`);
       return;
     }
-    res.status(201).json({ id: outcome.id });
+    // Written directly: express's res.json() does content negotiation work a fixed answer does not need.
+    const json = `{"id":"${outcome.id}"}`;
+    res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': json.length }).end(json);
   };
 
   const definition: RequestHandler = (req, res) => {
@@ -175,8 +184,9 @@ export function publicFormRoutes(deps: PublicFormDeps) {
 
   const thanks: RequestHandler = (req, res) => {
     const form = res.locals.form as PublicForm;
+    deps.documentHeaders(req, res, () => {});
     res.type('html').send(renderThanksPage(form.schema?.successMessage ?? DEFAULT_SUCCESS_MESSAGE, httpUrlOrUndefined(req.get('referer'))));
   };
 
-  return { loadForm, checkOrigin, preflight, countOutcome, readBody, submit, definition, thanks };
+  return { receive, loadForm, formAndOrigin, checkOrigin, preflight, submit, definition, thanks };
 }

@@ -33,6 +33,8 @@ export interface SubmissionWriterOptions {
   maxBatch: number;
   /** Batches written at once; more than one only helps with a pool of connections. */
   maxInFlight: number;
+  /** Told the size of every batch written (metrics). */
+  onBatch?: (size: number) => void;
 }
 
 const RETRYABLE = new Set([PG_DEADLOCK, PG_SERIALIZATION_FAILURE]);
@@ -99,6 +101,7 @@ export class SubmissionWriter {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
+    this.options.onBatch?.(batch.length);
     try {
       const outcomes = await this.store(batch.map((p) => p.submission));
       batch.forEach((p, i) => p.resolve(outcomes[i] as WriteOutcome));
