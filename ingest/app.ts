@@ -112,9 +112,10 @@ export function createApp(deps: AppDeps): App {
   const forms = new FormDirectory(db);
   const writer = new SubmissionWriter(db, {
     maxBatch: config.submissionBatchSize,
-    // Two batches in flight: one being committed while the next fills. More only makes
-    // batches smaller (more commits per submission) without adding throughput.
+    // At most two batches in flight, the second only for a backlog: more batches only make each
+    // smaller (more commits per submission) without adding throughput.
     maxInFlight: Math.min(2, db.concurrency),
+    parallelThreshold: Math.ceil(config.submissionBatchSize / 4),
     onBatch: (size) => metrics.submissionBatchSize.observe(size),
   });
   const intake = new SubmissionIntake(writer, secrets);
@@ -183,9 +184,11 @@ export function createApp(deps: AppDeps): App {
   app.set('etag', false);
   app.use(observeRequests(logger, metrics));
   app.use(security.headers);
-  app.use('/api', cookieParser(), jsonOnly, express.json({ limit: API_BODY_LIMIT }), csrfGuard(config.publicUrl), sessionLoader(auth));
 
-  for (const [method, path, ...handlers] of routes) app[method](path, ...handlers);
+  // Public routes first; the console's cookie, JSON and CSRF handling only for /api.
+  for (const [method, path, ...handlers] of routes) if (!path.startsWith('/api/')) app[method](path, ...handlers);
+  app.use('/api', cookieParser(), jsonOnly, express.json({ limit: API_BODY_LIMIT }), csrfGuard(config.publicUrl), sessionLoader(auth));
+  for (const [method, path, ...handlers] of routes) if (path.startsWith('/api/')) app[method](path, ...handlers);
   app.use('/console', express.static(CONSOLE_DIR));
   app.use('/examples', express.static(EXAMPLES_DIR));
 

@@ -33,6 +33,12 @@ export interface SubmissionWriterOptions {
   maxBatch: number;
   /** Batches written at once; more than one only helps with a pool of connections. */
   maxInFlight: number;
+  /**
+   * While a batch is being written, start another only once this many posts wait. Each batch has
+   * a fixed cost (a statement, a commit): at ordinary load one batch at a time makes them larger
+   * and cheaper per submission; a backlog (a slow or distant database) still gets parallel writes.
+   */
+  parallelThreshold?: number;
   /** Told the size of every batch written (metrics). */
   onBatch?: (size: number) => void;
 }
@@ -78,8 +84,13 @@ export class SubmissionWriter {
     });
   }
 
+  private canStartBatch(): boolean {
+    if (this.queue.length === 0 || this.inFlight >= this.options.maxInFlight) return false;
+    return this.inFlight === 0 || this.queue.length >= (this.options.parallelThreshold ?? 1);
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return;
+    if (this.scheduled || !this.canStartBatch()) return;
     this.scheduled = true;
     // Let every post that arrived in this turn of the event loop join the batch.
     setImmediate(() => {
@@ -89,7 +100,7 @@ export class SubmissionWriter {
   }
 
   private flush(): void {
-    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+    while (this.canStartBatch()) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight++;
       void this.writeBatch(batch).finally(() => {

@@ -19,8 +19,8 @@ import { createPostgresSchema } from '../helpers/databases.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = path.join(ROOT, 'test/bench/results.json');
 const CONNECTIONS = 50;
-const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 10);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 6);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const WARMUP_SECONDS = 3;
 const DATABASE_URL = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -159,7 +159,6 @@ async function main(): Promise<void> {
         ADMIN_PASSWORD: 'benchmark-password',
         RATE_LIMIT_IP_PER_MINUTE: '100000000',
         RATE_LIMIT_FORM_PER_MINUTE: '100000000',
-        SKIP: process.env['SKIP'] ?? '',
       },
       'full',
     );
