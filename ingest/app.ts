@@ -13,6 +13,7 @@ import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { clientIp, createLimiter, type LimiterStoreFactory } from './http/rate-limits.ts';
 import type { Logger } from './logger.ts';
 import { observeRequests } from './http/observe.ts';
+import { steps } from './http/steps.ts';
 import type { Metrics } from './metrics.ts';
 import { formRoutes } from './routes/forms.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -100,13 +101,6 @@ function securityHeaders(publicUrl: string): { headers: RequestHandler; document
   };
 }
 
-/** Runs two middlewares as one step. */
-function inSequence(first: RequestHandler, second: RequestHandler): RequestHandler {
-  return (req, res, next) => {
-    void first(req, res, (error?: unknown) => (error ? next(error) : void second(req, res, next)));
-  };
-}
-
 export function createApp(deps: AppDeps): App {
   const { config, db, logger, metrics, secrets } = deps;
   const forms = new FormDirectory(db);
@@ -130,8 +124,6 @@ export function createApp(deps: AppDeps): App {
     key: (req) => String(req.params['formId']),
     message: 'This form is receiving too many submissions; try again shortly.',
   });
-  // Per IP, then per form, as one step of the route.
-  const submissionLimits = inSequence(perIpLimit, perFormLimit);
   const signInLimiter = limiter({
     name: 'signin',
     windowMs: 15 * MINUTE,
@@ -155,7 +147,7 @@ export function createApp(deps: AppDeps): App {
   // The submission route comes first: the router tries routes in order, and it is the hot one.
   const routes: Route[] = [
     // The order DESIGN.md fixes: body limit, origin, rate limits, then spam, validation, idempotency, write.
-    ['post', '/v1/f/:formId', pub.receive, pub.formAndOrigin, submissionLimits, pub.submit],
+    ['post', '/v1/f/:formId', steps(pub.receive, pub.loadForm, pub.checkOrigin, perIpLimit, perFormLimit, pub.submit)],
 
     ['get', '/healthz', health.live],
     ['get', '/readyz', health.ready],
@@ -182,8 +174,7 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
-  app.use(observeRequests(logger, metrics));
-  app.use(security.headers);
+  app.use(steps(observeRequests(logger, metrics), security.headers));
 
   // Public routes first; the console's cookie, JSON and CSRF handling only for /api.
   for (const [method, path, ...handlers] of routes) if (!path.startsWith('/api/')) app[method](path, ...handlers);

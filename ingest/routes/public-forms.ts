@@ -94,10 +94,6 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     next();
   };
 
-  /** The form, then the origin check, as one step of the submission route. */
-  const formAndOrigin: RequestHandler = (req, res, next) =>
-    loadForm(req, res, (error?: unknown) => (error ? next(error) : checkOrigin(req, res, next)));
-
   const preflight: RequestHandler = (req, res) => {
     const form = res.locals.form as PublicForm;
     const origin = req.get('origin');
@@ -188,5 +184,5 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     res.type('html').send(renderThanksPage(form.schema?.successMessage ?? DEFAULT_SUCCESS_MESSAGE, httpUrlOrUndefined(req.get('referer'))));
   };
 
-  return { receive, loadForm, formAndOrigin, checkOrigin, preflight, submit, definition, thanks };
+  return { receive, loadForm, checkOrigin, preflight, submit, definition, thanks };
 }
