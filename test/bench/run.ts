@@ -88,6 +88,10 @@ interface Figures {
   requests: number;
   /** CPU time the server process spent per request (user + system), in microseconds. */
   serverCpuMicrosPerRequest: number;
+  /** CPU time every PostgreSQL process on the machine spent per request (0 for the bare server). */
+  databaseCpuMicrosPerRequest: number;
+  /** CPU time the loader (this process) spent per request. */
+  loaderCpuMicrosPerRequest: number;
 }
 
 /** User + system CPU time of a process so far, in microseconds (Linux /proc). */
@@ -98,8 +102,30 @@ function cpuMicros(pid: number): number {
 }
 const CLOCK_TICKS_PER_SECOND = 100;
 
-async function load(url: string, seconds: number, pid?: number): Promise<Figures> {
+/** CPU time of every process named postgres so far (the server, its backends and its writers). */
+function postgresCpuMicros(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) total += cpuMicros(Number(entry));
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return total;
+}
+
+function ownCpuMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+async function load(url: string, seconds: number, pid?: number, database = false): Promise<Figures> {
   const cpuBefore = pid ? cpuMicros(pid) : 0;
+  const databaseBefore = database ? postgresCpuMicros() : 0;
+  const loaderBefore = ownCpuMicros();
   const result = await autocannon({
     url: `${url}/v1/f/f_demo`,
     method: 'POST',
@@ -117,8 +143,20 @@ async function load(url: string, seconds: number, pid?: number): Promise<Figures
     non2xx: result.non2xx,
     errors: result.errors,
     requests: result.requests.total,
-    serverCpuMicrosPerRequest: pid ? Math.round((cpuMicros(pid) - cpuBefore) / Math.max(1, result.requests.total)) : 0,
+    serverCpuMicrosPerRequest: pid ? perRequest(cpuMicros(pid) - cpuBefore, result.requests.total) : 0,
+    databaseCpuMicrosPerRequest: database ? perRequest(postgresCpuMicros() - databaseBefore, result.requests.total) : 0,
+    loaderCpuMicrosPerRequest: perRequest(ownCpuMicros() - loaderBefore, result.requests.total),
   };
+}
+
+function cpuLine(f: Figures): string {
+  const parts = [`server ${f.serverCpuMicrosPerRequest}`, `loader ${f.loaderCpuMicrosPerRequest}`];
+  if (f.databaseCpuMicrosPerRequest) parts.push(`PostgreSQL ${f.databaseCpuMicrosPerRequest}`);
+  return parts.join(', ');
+}
+
+function perRequest(micros: number, requests: number): number {
+  return Math.round(micros / Math.max(1, requests));
 }
 
 function median(values: number[]): number {
@@ -136,6 +174,8 @@ function summarise(rounds: Figures[]): Figures & { rounds: Figures[] } {
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     requests: rounds.reduce((sum, r) => sum + r.requests, 0),
     serverCpuMicrosPerRequest: median(rounds.map((r) => r.serverCpuMicrosPerRequest)),
+    databaseCpuMicrosPerRequest: median(rounds.map((r) => r.databaseCpuMicrosPerRequest)),
+    loaderCpuMicrosPerRequest: median(rounds.map((r) => r.loaderCpuMicrosPerRequest)),
     rounds,
   };
 }
@@ -173,17 +213,17 @@ async function main(): Promise<void> {
       const order = round % 2 === 0 ? (['bare', 'full'] as const) : (['full', 'bare'] as const);
       for (const which of order) {
         const server = which === 'bare' ? bare : full;
-        const figures = await load(server.url, DURATION_SECONDS, server.child.pid);
+        const figures = await load(server.url, DURATION_SECONDS, server.child.pid, which === 'full');
         (which === 'bare' ? bareRounds : fullRounds).push(figures);
         log(
           `  round ${round + 1} ${which.padEnd(4)}: ${figures.requestsPerSecond} req/s, p50 ${figures.p50Ms} ms, ` +
-            `p99 ${figures.p99Ms} ms, server CPU ${figures.serverCpuMicrosPerRequest} µs/request`,
+            `p99 ${figures.p99Ms} ms, CPU µs/request: ${cpuLine(figures)}`,
         );
       }
     }
     const bareFigures = summarise(bareRounds);
     const fullFigures = summarise(fullRounds);
-    const line = (f: Figures) => `${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, server CPU ${f.serverCpuMicrosPerRequest} µs/request`;
+    const line = (f: Figures) => `${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, CPU µs/request: ${cpuLine(f)}`;
     log(`bare Express (median):  ${line(bareFigures)}`);
     log(`full pipeline (median): ${line(fullFigures)}`);
 
