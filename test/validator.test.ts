@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import { createSiteInput, formSchemaSchema, formSettingsSchema } from '../ingest/services/form-definition.ts';
 import { matchPatternSafely } from '../ingest/services/safe-pattern.ts';
-import { EN_MESSAGES, formatFieldError } from '../widget/messages.ts';
+import { EN_MESSAGES, formatFieldError } from '../widget/i18n.ts';
 import {
   FIELD_TYPES,
   MAX_ARRAY_ITEMS,
@@ -19,7 +19,7 @@ import {
   type RawValue,
   type SubmissionData,
 } from '../widget/schema.ts';
-import { validateSubmission, type CleanData, type FieldError } from '../widget/validate.ts';
+import { hasBadCharacters, validateSubmission, type CleanData, type FieldError } from '../widget/validate.ts';
 
 const form = (...fields: FieldDefinition[]): FormSchema => ({ fields });
 
@@ -812,5 +812,12 @@ describe('creating a site', () => {
     for (const domain of ['https://example.com', 'example.com/contact', 'exa mple.com', '']) {
       assertRefusedAt(createSiteInput, { name: 'Shop', domain }, 'domain');
     }
+  });
+});
+
+describe('characters that cannot be stored', () => {
+  it('refuses NUL and lone surrogate halves, and keeps astral characters (surrogate pairs)', () => {
+    for (const bad of ['a\u0000b', '\ud800', 'x\udfff', '\udfff\ud800', 'ok\ud83d']) assert.equal(hasBadCharacters(bad), true, JSON.stringify(bad));
+    for (const good of ['plain', '😀 emoji', '𝄞 clef', 'é ñ 中文', '']) assert.equal(hasBadCharacters(good), false, good);
   });
 });

@@ -1,11 +1,15 @@
-// Message texts for validation errors, keyed by FieldErrorCode. "{n}" stands for the limit.
-// A form definition may override any of them through `schema.messages`.
+// Message texts of the form: one per validation error code ("{n}" stands for the limit) and the
+// few the embed shows itself. The embed carries only two English texts (EN_OFFLINE); the whole
+// catalog in the visitor's language (i18n.ts) comes with the form definition, so the script
+// stays small. A form definition may override any text through `schema.messages`.
 
-import type { FieldError, FieldErrorCode } from './validate.ts';
+import type { FieldErrorCode } from './validate.ts';
 
-export type MessageCatalog = Record<FieldErrorCode, string>;
+export type UiMessageKey = 'send' | 'sending' | 'sent' | 'invalid' | 'saved' | 'failed' | 'choose' | 'unavailable';
+export type MessageKey = FieldErrorCode | UiMessageKey;
+export type MessageCatalog = Record<MessageKey, string>;
 
-export const EN_MESSAGES: MessageCatalog = {
+export const EN_ERRORS: Record<FieldErrorCode, string> = {
   required: 'This field is required.',
   too_short: 'Use at least {n} characters.',
   too_long: 'Use at most {n} characters.',
@@ -22,11 +26,9 @@ export const EN_MESSAGES: MessageCatalog = {
   characters: 'This value contains characters that are not allowed.',
 };
 
-export function formatFieldError(
-  error: FieldError,
-  catalog: MessageCatalog = EN_MESSAGES,
-  overrides?: Record<string, string>,
-): string {
-  const text = overrides?.[error.code] ?? catalog[error.code];
-  return text.replaceAll('{n}', String(error.limit ?? ''));
-}
+/** What the embed can still say when even its form's catalog could not be loaded (offline). */
+export const EN_OFFLINE = {
+  saved: 'You are offline. Your submission is saved and will be sent automatically.',
+  failed: 'Sorry, this could not be sent.',
+  unavailable: 'This form cannot be loaded.',
+};

@@ -6,6 +6,7 @@ import {
   MAX_ARRAY_ITEMS,
   MAX_VALUE_LENGTH,
   type FieldDefinition,
+  type FieldType,
   type FormSchema,
   type RawValue,
   type SubmissionData,
@@ -53,42 +54,34 @@ export interface ValidateOptions {
 
 // The WHATWG definition of a valid e-mail address, with a dot required in the domain: "me@gmail"
 // passes HTML's check but is never what a visitor meant.
-const EMAIL =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+const EMAIL = /^[\w.!#$%&'*+/=?^`{|}~-]+@[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?)+$/i;
 const TEL = /^\+?[0-9 ().-]+$/;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE = /^\d{4}-\d\d-\d\d$/;
 // NUL cannot be stored in PostgreSQL text or jsonb, and a lone surrogate is not text at all.
-const BAD_CHARACTERS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// (In unicode mode a surrogate pair is one code point, so \p{Cs} matches only a lone half.)
+const BAD_CHARACTERS = /\0|\p{Cs}/u;
 
 export function hasBadCharacters(value: string): boolean {
   return BAD_CHARACTERS.test(value);
 }
 
-const patternCache = new Map<string, RegExp | null>();
-
-/** HTML's `pattern` semantics: the whole value must match. An invalid pattern matches anything. */
+/**
+ * HTML's `pattern` semantics: the whole value must match; an invalid pattern matches anything.
+ * (The browser's matcher; the service passes its own linear-time one.)
+ */
 const matchWithRegExp: PatternMatcher = (pattern, value) => {
-  let compiled = patternCache.get(pattern);
-  if (compiled === undefined) {
-    try {
-      compiled = new RegExp('^(?:' + pattern + ')$', 'u');
-    } catch {
-      compiled = null;
-    }
-    patternCache.set(pattern, compiled);
+  try {
+    return new RegExp('^(?:' + pattern + ')$', 'u').test(value);
+  } catch {
+    return true;
   }
-  return compiled === null || compiled.test(value);
 };
 
 export function isValidDate(value: string): boolean {
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  // A day that does not exist (2025-02-30) is invalid or comes back as another day.
+  const time = Date.parse(value);
+  return DATE.test(value) && time === time && new Date(time).toISOString().slice(0, 10) === value;
 }
 
 export function isEmail(value: string): boolean {
@@ -112,13 +105,13 @@ export function isHttpUrl(value: string): boolean {
 
 /** One scalar as text, or undefined when the value is not a scalar. */
 function asText(value: RawValue | undefined): string | undefined {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
+  return value === undefined || value === null ? '' : typeof value === 'object' ? undefined : String(value);
 }
 
 const FALSE_WORDS = ['', 'false', 'off', 'no', '0'];
+
+/** Types whose text has a format of its own; a value out of format fails with the type's name as code. */
+const FORMATS: Partial<Record<FieldType, (text: string) => boolean>> = { email: isEmail, url: isHttpUrl, tel: isTel, date: isValidDate };
 
 function checkText(field: FieldDefinition, text: string, matchPattern: PatternMatcher): FieldError | null {
   if (hasBadCharacters(text)) return { code: 'characters' };
@@ -126,26 +119,13 @@ function checkText(field: FieldDefinition, text: string, matchPattern: PatternMa
   const max = Math.min(field.maxLength ?? MAX_VALUE_LENGTH, MAX_VALUE_LENGTH);
   if (text.length > max) return { code: 'too_long', limit: max };
   if (field.minLength !== undefined && text.length < field.minLength) return { code: 'too_short', limit: field.minLength };
-  switch (field.type) {
-    case 'email':
-      if (!isEmail(text)) return { code: 'email' };
-      break;
-    case 'url':
-      if (!isHttpUrl(text)) return { code: 'url' };
-      break;
-    case 'tel':
-      if (!isTel(text)) return { code: 'tel' };
-      break;
-    case 'date':
-      if (!isValidDate(text)) return { code: 'date' };
-      if (typeof field.min === 'string' && text < field.min) return { code: 'too_small', limit: field.min };
-      if (typeof field.max === 'string' && text > field.max) return { code: 'too_large', limit: field.max };
-      break;
-    case 'select':
-    case 'radio':
-      if (field.options && !field.options.includes(text)) return { code: 'option' };
-      break;
+  const format = FORMATS[field.type];
+  if (format && !format(text)) return { code: field.type as FieldErrorCode };
+  if (field.type === 'date') {
+    if (typeof field.min === 'string' && text < field.min) return { code: 'too_small', limit: field.min };
+    if (typeof field.max === 'string' && text > field.max) return { code: 'too_large', limit: field.max };
   }
+  if ((field.type === 'select' || field.type === 'radio') && field.options && !field.options.includes(text)) return { code: 'option' };
   if (field.pattern !== undefined && !matchPattern(field.pattern, text)) return { code: 'pattern' };
   return null;
 }
@@ -195,7 +175,8 @@ function checkField(field: FieldDefinition, raw: RawValue | undefined, matchPatt
       if (text === undefined) return { error: { code: 'type' } };
       // Single-line values lose stray whitespace; a message keeps its own.
       const value = field.type === 'textarea' ? text : text.trim();
-      const error = checkText(field, field.type === 'textarea' && value.trim() === '' ? '' : value, matchPattern);
+      // (A message of nothing but whitespace is no message.)
+      const error = checkText(field, value.trim() ? value : '', matchPattern);
       return error ? { error } : { value };
     }
   }
@@ -238,32 +219,42 @@ export function validateSubmission(
   input: SubmissionData,
   options: ValidateOptions = {},
 ): ValidationResult {
+  return schema ? validateFields(schema, input, options) : validateUnstructured(input);
+}
+
+/** A form without a schema: every field is kept as sent, within the global limits. */
+function validateUnstructured(input: SubmissionData): ValidationResult {
+  const errors: Record<string, FieldError> = {};
+  const data: CleanData = {};
+  let failed = false;
+  for (const name of Object.keys(input)) {
+    const raw = input[name] as RawValue;
+    // Never assign "__proto__" and friends onto a plain object (the body parser refuses them too).
+    const error = FORBIDDEN_KEYS.includes(name) || hasBadCharacters(name) ? { code: 'characters' as const } : checkUnstructured(raw);
+    if (error) {
+      setOwn(errors, name, error);
+      failed = true;
+    } else {
+      setOwn(data, name, raw);
+    }
+  }
+  return failed ? { ok: false, errors } : { ok: true, data };
+}
+
+/** The schema part of validateSubmission (what the embed bundles: it always has a schema). */
+export function validateFields(schema: FormSchema, input: SubmissionData, options: ValidateOptions = {}): ValidationResult {
   const matchPattern = options.matchPattern ?? matchWithRegExp;
   const errors: Record<string, FieldError> = {};
   const data: CleanData = {};
   let failed = false;
-  if (!schema) {
-    for (const name of Object.keys(input)) {
-      const raw = input[name] as RawValue;
-      // Never assign "__proto__" and friends onto a plain object (the body parser refuses them too).
-      const error = FORBIDDEN_KEYS.includes(name) || hasBadCharacters(name) ? { code: 'characters' as const } : checkUnstructured(raw);
-      if (error) {
-        setOwn(errors, name, error);
-        failed = true;
-      } else {
-        setOwn(data, name, raw);
-      }
-    }
-  } else {
-    for (const field of schema.fields) {
-      const raw = Object.prototype.hasOwnProperty.call(input, field.name) ? input[field.name] : undefined;
-      const result = checkField(field, raw, matchPattern);
-      if ('error' in result) {
-        errors[field.name] = result.error;
-        failed = true;
-      } else {
-        data[field.name] = result.value;
-      }
+  for (const field of schema.fields) {
+    const raw = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
+    const result = checkField(field, raw, matchPattern);
+    if ('error' in result) {
+      errors[field.name] = result.error;
+      failed = true;
+    } else {
+      data[field.name] = result.value;
     }
   }
   return failed ? { ok: false, errors } : { ok: true, data };

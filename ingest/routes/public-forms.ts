@@ -2,6 +2,7 @@
 // renders from, and the submission endpoint (JSON, text/plain JSON, or a plain HTML form post).
 
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { messagesFor } from '../../widget/i18n.ts';
 import { HONEYPOT_FIELD, TIME_TRAP_FIELD } from '../../widget/schema.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { renderThanksPage } from '../http/html-pages.ts';
@@ -23,7 +24,6 @@ export interface PublicFormDeps {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const DEFAULT_SUCCESS_MESSAGE = 'Thanks! Your submission was received.';
 const EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Request-Id';
 
 function originOf(value: string | undefined): string | undefined {
@@ -141,6 +141,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       origin: req.get('origin'),
       referer: req.get('referer'),
       idempotencyKey: keyHeader ?? null,
+      lang: typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined,
     });
     res.locals.outcome = outcome.duplicate ? 'duplicate' : outcome.status === 'spam' ? 'spam' : 'accepted';
     if (outcome.duplicate) res.setHeader('Idempotent-Replayed', 'true');
@@ -155,7 +156,10 @@ export function publicFormRoutes(deps: PublicFormDeps) {
 
   const definition: RequestHandler = (req, res) => {
     const form = res.locals.form as PublicForm;
-    const etag = `W/"${form.id}-${form.updatedAt.getTime()}"`;
+    const asked = typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined;
+    // The visitor's language (the widget's data-lang, the page's lang, the browser's), else the form's.
+    const { lang, messages } = messagesFor([asked, form.schema?.locale], form.schema?.messages);
+    const etag = `W/"${form.id}-${form.updatedAt.getTime()}-${lang}"`;
     res.setHeader('ETag', etag);
     // Revalidate every time: an edited form shows at once. A cached copy's older time token
     // only makes the time trap more lenient.
@@ -169,6 +173,9 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       name: form.name,
       schema: form.schema,
       redirectUrl: form.settings.redirectUrl,
+      successMessage: form.schema?.successMessage ?? messages.sent,
+      lang,
+      messages,
       spam: {
         honeypot: HONEYPOT_FIELD,
         timeField: TIME_TRAP_FIELD,
@@ -181,7 +188,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
   const thanks: RequestHandler = (req, res) => {
     const form = res.locals.form as PublicForm;
     deps.documentHeaders(req, res, () => {});
-    res.type('html').send(renderThanksPage(form.schema?.successMessage ?? DEFAULT_SUCCESS_MESSAGE, httpUrlOrUndefined(req.get('referer'))));
+    res.type('html').send(renderThanksPage(form.schema?.successMessage ?? messagesFor([form.schema?.locale]).messages.sent, httpUrlOrUndefined(req.get('referer'))));
   };
 
   return { receive, loadForm, checkOrigin, preflight, submit, definition, thanks };

@@ -2,7 +2,7 @@
 // form's settings call for, then the group-committed write.
 
 import { LRUCache } from 'lru-cache';
-import { formatFieldError } from '../../widget/messages.ts';
+import { formatFieldError, messagesFor } from '../../widget/i18n.ts';
 import { validateSubmission, type CleanData, type FieldError } from '../../widget/validate.ts';
 import { ValidationError, type ErrorFields } from '../errors.ts';
 import type { PublicForm } from '../store/forms.ts';
@@ -20,6 +20,8 @@ export interface SubmissionContext {
   origin: string | undefined;
   referer: string | undefined;
   idempotencyKey: string | null;
+  /** The visitor's language (the widget sends its own), for the 422 messages. */
+  lang?: string | undefined;
 }
 
 export type IntakeOutcome = { id: string; status: 'new' | 'spam'; duplicate: boolean };
@@ -89,10 +91,10 @@ export class SubmissionIntake {
       // A bot that tripped a trap is answered like everyone else and filed away with what it sent,
       // as long as that is storable at all.
       const raw = validateSubmission(null, body.fields);
-      if (!raw.ok) throw this.validationError(form, raw.errors);
+      if (!raw.ok) throw this.validationError(form, raw.errors, context.lang);
       data = raw.data;
     } else {
-      throw this.validationError(form, result.errors);
+      throw this.validationError(form, result.errors, context.lang);
     }
     spamReason ??= contentSpamReason(data);
 
@@ -122,10 +124,11 @@ export class SubmissionIntake {
     return { id: outcome.id, status, duplicate: outcome.duplicate };
   }
 
-  private validationError(form: PublicForm, errors: Record<string, FieldError>): ValidationError {
+  private validationError(form: PublicForm, errors: Record<string, FieldError>, lang: string | undefined): ValidationError {
+    const { messages } = messagesFor([lang, form.schema?.locale], form.schema?.messages);
     const fields: ErrorFields = {};
     for (const [name, error] of Object.entries(errors)) {
-      fields[name] = formatFieldError(error, undefined, form.schema?.messages);
+      fields[name] = formatFieldError(error, messages);
     }
     return new ValidationError(fields);
   }
