@@ -15,6 +15,7 @@ import type { Logger } from './logger.ts';
 import { observeRequests } from './http/observe.ts';
 import { steps } from './http/steps.ts';
 import type { Metrics } from './metrics.ts';
+import { embedRoutes, embedSnippets } from './routes/embed.ts';
 import { formRoutes } from './routes/forms.ts';
 import { healthRoutes } from './routes/health.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
@@ -26,6 +27,7 @@ import { FormDirectory } from './services/form-directory.ts';
 import type { Secrets } from './services/secrets.ts';
 import { SubmissionIntake } from './services/submission-intake.ts';
 import { SubmissionWriter } from './services/submission-writer.ts';
+import type { WidgetBundle } from './services/widget-bundle.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -34,6 +36,8 @@ export interface AppDeps {
   metrics: Metrics;
   secrets: Secrets;
   limiterStores: LimiterStoreFactory;
+  /** The embed script, built (widgetBundle()) before the app. */
+  widget: WidgetBundle;
 }
 
 export interface App {
@@ -93,7 +97,7 @@ function securityHeaders(publicUrl: string): { headers: RequestHandler; document
   });
   return {
     headers(req, res, next) {
-      if (req.path.startsWith('/v1/') || req.path === '/w.js') return publicApi(req, res, next);
+      if (req.path.startsWith('/v1/') || req.path.startsWith('/w.')) return publicApi(req, res, next);
       if (req.path.startsWith('/examples/')) return examplesHelmet(req, res, next);
       return consoleHelmet(req, res, next);
     },
@@ -141,7 +145,8 @@ export function createApp(deps: AppDeps): App {
   const health = healthRoutes(db, metrics);
   const session = sessionRoutes(auth, config.publicUrl);
   const sites = siteRoutes(db);
-  const formApi = formRoutes(db, forms);
+  const formApi = formRoutes(db, forms, (formId) => embedSnippets(config.publicUrl, deps.widget, formId));
+  const embed = embedRoutes(deps.widget);
   const submissions = submissionRoutes(db);
 
   // The submission route comes first: the router tries routes in order, and it is the hot one.
@@ -149,6 +154,8 @@ export function createApp(deps: AppDeps): App {
     // The order DESIGN.md fixes: body limit, origin, rate limits, then spam, validation, idempotency, write.
     ['post', '/v1/f/:formId', steps(pub.receive, pub.loadForm, pub.checkOrigin, perIpLimit, perFormLimit, pub.submit)],
 
+    ['get', '/w.js', embed.latest],
+    ['get', '/w.:hash.js', embed.pinned],
     ['get', '/healthz', health.live],
     ['get', '/readyz', health.ready],
     ['get', '/metrics', health.scrape],
@@ -167,6 +174,7 @@ export function createApp(deps: AppDeps): App {
     ['post', '/api/forms', requireSession, formApi.create],
     ['get', '/api/forms/:formId', requireSession, formApi.get],
     ['patch', '/api/forms/:formId', requireSession, formApi.update],
+    ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
     ['get', '/api/forms/:formId/submissions', requireSession, submissions.list],
   ];
 

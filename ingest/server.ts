@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.ts';
 import { loadSecrets } from './services/secrets.ts';
+import { widgetBundle } from './services/widget-bundle.ts';
 
 export interface RunningService {
   /** Where this process listens, e.g. http://127.0.0.1:8080. */
@@ -46,7 +47,8 @@ export async function startService(config: Readonly<Config>, logger = createLogg
       limiterStores = redis.stores;
     }
 
-    const { app, drain } = createApp({ config, db, logger, metrics: new Metrics(), secrets, limiterStores });
+    const widget = await widgetBundle();
+    const { app, drain } = createApp({ config, db, logger, metrics: new Metrics(), secrets, limiterStores, widget });
     const server = http.createServer(app);
     // Behind a load balancer, keep-alive must outlast the balancer's idle timeout.
     server.keepAliveTimeout = 65_000;

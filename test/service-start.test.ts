@@ -23,7 +23,7 @@ for (const target of databaseTargets) {
       for (const cleanup of cleanups.reverse()) await cleanup();
     });
 
-    it('first start creates the admin, a demo site and form, prints the login; a restart changes nothing', async () => {
+    it('first start creates the admin, a demo site and its two forms (contact, waitlist), prints the login; a restart changes nothing', async () => {
       const env: Record<string, string> = { ...(await freshDatabaseEnv(target, cleanups)), ADMIN_EMAIL: 'Owner@Example.com' };
 
       const first = await startServiceProcess(env);
@@ -74,7 +74,7 @@ for (const target of databaseTargets) {
                   (select count(*)::int from sites) as sites, (select count(*)::int from forms) as forms,
                   (select count(*)::int from submissions) as submissions`,
         );
-        assert.deepEqual(counts, { users: 1, accounts: 1, sites: 1, forms: 1, submissions: 1 });
+        assert.deepEqual(counts, { users: 1, accounts: 1, sites: 1, forms: 2, submissions: 1 });
       } finally {
         await db.close();
       }

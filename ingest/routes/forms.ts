@@ -37,7 +37,8 @@ export function formIdParam(value: unknown): string {
   return formId;
 }
 
-export function formRoutes(db: Database, directory: FormDirectory) {
+/** `embedFor`: the snippets an owner pastes for a form (script tag with SRI, render and enhance forms). */
+export function formRoutes(db: Database, directory: FormDirectory, embedFor: (formId: string) => object) {
   const list: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const { siteId } = parseInput(listQuery, req.query);
@@ -81,6 +82,15 @@ export function formRoutes(db: Database, directory: FormDirectory) {
     res.json(presentForm(form));
   };
 
+  /** GET /api/forms/:formId/embed: what the owner pastes into a page. */
+  const embed: RequestHandler = async (req, res) => {
+    const { accountId } = accountOf(res);
+    const formId = formIdParam(req.params['formId']);
+    const form = await getFormForAccount(db, accountId, formId);
+    if (!form) throw formNotFound(formId);
+    res.json(embedFor(form.id));
+  };
+
   const update: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const formId = formIdParam(req.params['formId']);
@@ -97,7 +107,7 @@ export function formRoutes(db: Database, directory: FormDirectory) {
     res.json(presentForm(form));
   };
 
-  return { list, create, get, update };
+  return { list, create, get, embed, update };
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

@@ -1,5 +1,6 @@
 // First start on an empty database: the platform admin (from ADMIN_EMAIL / ADMIN_PASSWORD, or a
-// generated password printed once), owner of a demo account with a demo site and form, so a new
+// generated password printed once), owner of a demo account with a demo site and two forms (a
+// contact form and a waitlist, used by examples/), so a new
 // install can be tried at once. Later starts change nothing.
 
 import type { Database } from '../db/database.ts';
@@ -11,6 +12,7 @@ import { randomToken } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 
 export const DEMO_FORM_ID = 'f_demo';
+export const DEMO_WAITLIST_FORM_ID = 'f_waitlist';
 
 // Any constant; only bootstrapping processes take it.
 const BOOTSTRAP_LOCK_KEY = 8_231_548;
@@ -25,6 +27,17 @@ export const DEMO_SCHEMA: FormSchema = {
   ],
   submitLabel: 'Send',
   successMessage: 'Thanks! We will be in touch.',
+  locale: 'en',
+};
+
+export const DEMO_WAITLIST_SCHEMA: FormSchema = {
+  fields: [
+    { name: 'name', type: 'text', label: 'Name', required: true, maxLength: 100 },
+    { name: 'email', type: 'email', label: 'Email', required: true },
+    { name: 'phone', type: 'tel', label: 'Phone', placeholder: '+44 20 7946 0958' },
+  ],
+  submitLabel: 'Join the waitlist',
+  successMessage: "You're on the list. We will write when there is a place for you.",
   locale: 'en',
 };
 
@@ -60,20 +73,16 @@ export async function bootstrap(
         domain: new URL(options.publicUrl).host,
         allowedOrigins: [...new Set([origin, 'http://localhost:8080'])],
       });
-      const form = await saveForm(tx, {
-        id: DEMO_FORM_ID,
-        siteId: site.id,
-        accountId: account.id,
-        name: 'Contact (demo)',
-        schema: DEMO_SCHEMA,
-        settings: {
-          redirectUrl: null,
-          notifyEmails: [options.adminEmail],
-          notifyWhatsapp: [],
-          webhookUrl: null,
-          retentionDays: null,
-        },
-      });
+      const settings = {
+        redirectUrl: null,
+        notifyEmails: [options.adminEmail],
+        notifyWhatsapp: [],
+        webhookUrl: null,
+        retentionDays: null,
+      };
+      const demo = { siteId: site.id, accountId: account.id, settings };
+      const form = await saveForm(tx, { ...demo, id: DEMO_FORM_ID, name: 'Contact (demo)', schema: DEMO_SCHEMA });
+      await saveForm(tx, { ...demo, id: DEMO_WAITLIST_FORM_ID, name: 'Waitlist (demo)', schema: DEMO_WAITLIST_SCHEMA });
       demoFormId = form.id;
     }
     return { created: true, adminEmail: admin.email, generatedPassword, demoFormId };

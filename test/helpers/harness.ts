@@ -12,6 +12,7 @@ import { Metrics } from '../../ingest/metrics.ts';
 import { hashPassword } from '../../ingest/services/passwords.ts';
 import { newFormId } from '../../ingest/services/ids.ts';
 import { loadSecrets, type Secrets } from '../../ingest/services/secrets.ts';
+import { widgetBundle } from '../../ingest/services/widget-bundle.ts';
 import { saveAccount, saveMembership, saveUser, type Role } from '../../ingest/store/accounts.ts';
 import { DEFAULT_FORM_SETTINGS, saveForm, type FormSettings } from '../../ingest/store/forms.ts';
 import { saveSite } from '../../ingest/store/sites.ts';
@@ -50,7 +51,8 @@ export async function startTestApp(
   });
   const logger = createLogger(config.logLevel, sink);
   const secrets = await loadSecrets(db, config.secretKey);
-  const { app, drain } = createApp({ config, db, logger, metrics: new Metrics({ defaultMetrics: false }), secrets, limiterStores });
+  const widget = await widgetBundle();
+  const { app, drain } = createApp({ config, db, logger, metrics: new Metrics({ defaultMetrics: false }), secrets, limiterStores, widget });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,46 @@
+// The embed script: /w.js (revalidated often, so a new release reaches every page within minutes)
+// and /w.<hash>.js (immutable, for a script tag pinned with its integrity hash). Readable from any
+// origin: a site owner may load it with crossorigin="anonymous" to check the SRI hash.
+
+import type { RequestHandler, Response } from 'express';
+import { NotFoundError } from '../errors.ts';
+import type { WidgetBundle } from '../services/widget-bundle.ts';
+
+function sendScript(res: Response, widget: WidgetBundle, cacheControl: string): void {
+  res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('ETag', `"${widget.hash}"`);
+  res.send(widget.code);
+}
+
+export function embedRoutes(widget: WidgetBundle) {
+  const latest: RequestHandler = (req, res) => {
+    if (req.get('if-none-match') === `"${widget.hash}"`) {
+      res.status(304).end();
+      return;
+    }
+    sendScript(res, widget, 'public, max-age=300');
+  };
+
+  const pinned: RequestHandler = (req, res) => {
+    if (req.params['hash'] !== widget.hash) {
+      throw new NotFoundError('not_found', 'There is no such version of the embed script; use /w.js.');
+    }
+    sendScript(res, widget, 'public, max-age=31536000, immutable');
+  };
+
+  return { latest, pinned };
+}
+
+/** What an owner pastes: the pinned script tag with its integrity hash, and the two embed forms. */
+export function embedSnippets(publicUrl: string, widget: WidgetBundle, formId: string) {
+  const script = `${publicUrl}/w.${widget.hash}.js`;
+  const tag = `<script src="${script}" integrity="${widget.integrity}" crossorigin="anonymous" async></script>`;
+  return {
+    script,
+    integrity: widget.integrity,
+    render: `<div data-formline="${formId}"></div>\n${tag}`,
+    enhance: `<form action="${publicUrl}/v1/f/${formId}" method="post" data-formline>\n  <!-- your fields -->\n  <button>Send</button>\n</form>\n${tag}`,
+  };
+}

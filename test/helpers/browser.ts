@@ -1,0 +1,54 @@
+// Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the browser suites.
+// Where Chromium is missing the suites skip, except with CI=true, where that is a failure.
+
+import fs from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { isCI } from './databases.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+
+if (isCI && !hasChromium) {
+  throw new Error(`CI=true but ${CHROMIUM} is missing: the browser suites cannot be skipped in CI.`);
+}
+
+export const skipWithoutChromium = hasChromium ? false : `${CHROMIUM} is not installed`;
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface PageProblems {
+  /** Uncaught exceptions on the page. */
+  errors: string[];
+  /** Content-Security-Policy violations the page reported. */
+  cspViolations: string[];
+}
+
+/** Records what must never happen on a page: uncaught errors and CSP violations. */
+export async function watchPage(page: Page): Promise<PageProblems> {
+  const problems: PageProblems = { errors: [], cspViolations: [] };
+  page.on('pageerror', (error) => problems.errors.push(error.message));
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to (apply|execute|load|connect)/i.test(message.text())) problems.cspViolations.push(message.text());
+  });
+  await page.exposeFunction('__reportCspViolation', (text: string) => problems.cspViolations.push(text));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      (window as unknown as { __reportCspViolation(text: string): void }).__reportCspViolation(`${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+  return problems;
+}
