@@ -91,9 +91,12 @@ function securityHeaders(publicUrl: string): { headers: RequestHandler; document
   const consoleHelmet = helmet(common);
   // The example pages stand for a site owner's own pages, which post to this service by its
   // absolute URL (whatever host name the browser used to reach the page).
+  // They keep the browser's default referrer policy: under helmet's no-referrer a plain HTML form
+  // post carries `Origin: null`, which the origin check cannot tell from any other page's.
   const examplesHelmet = helmet({
     ...common,
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null, formAction: null } },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
   return {
     headers(req, res, next) {

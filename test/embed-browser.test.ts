@@ -1,0 +1,407 @@
+// The embed in real Chromium, against the real service (`npm start`'s code in a child process)
+// and its database, through the example pages a site owner would write: each page is filled and
+// sent and its submission is found stored exactly once; invalid input shows accessible errors and
+// sends nothing; the no-JS page works with JavaScript off; a submission made while the service is
+// down survives a reload and is stored once when the service is back. No page may throw or break
+// its Content-Security-Policy. Screenshots of each page after a successful submit are kept under
+// test/output/.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { MIN_FILL_SECONDS } from '../ingest/services/time-trap.ts';
+import { launchChromium, skipWithoutChromium, watchPage, type PageProblems } from './helpers/browser.ts';
+import { databaseTargets } from './helpers/databases.ts';
+import { send } from './helpers/http.ts';
+import { freshDatabaseEnv, startServiceProcess, type ServiceProcess } from './helpers/service-process.ts';
+
+const OUTPUT = fileURLToPath(new URL('./output/', import.meta.url));
+const ADMIN = { email: 'admin@example.com', password: 'browser-suite-password' };
+const PENDING_KEY = 'formline:pending';
+
+interface StoredSubmission {
+  id: string;
+  data: Record<string, unknown>;
+  status: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A person takes a few seconds to fill a form; the time trap files anything faster as spam. */
+const humanPause = (page: Page) => page.waitForTimeout(MIN_FILL_SECONDS * 1000 + 300);
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
+}
+
+function assertClean(problems: PageProblems): void {
+  assert.deepEqual(problems.errors, [], 'uncaught errors on the page');
+  assert.deepEqual(problems.cspViolations, [], 'Content-Security-Policy violations');
+}
+
+for (const target of databaseTargets) {
+  describe(`the embed in Chromium, against the service on ${target.name}`, { skip: skipWithoutChromium }, () => {
+    const cleanups: (() => Promise<void> | void)[] = [];
+    let env: Record<string, string>;
+    let service: ServiceProcess;
+    let browser: Browser;
+    let base: string;
+    let cookie: string;
+
+    const startService = async () => {
+      service = await startServiceProcess(env);
+      return service;
+    };
+
+    /** Submissions of a form whose `field` equals `value`, read through the console API. */
+    const stored = async (formId: string, field: string, value: string): Promise<StoredSubmission[]> => {
+      const res = await send(`${base}/api/forms/${formId}/submissions?limit=500&q=${encodeURIComponent(value)}`, { headers: { cookie } });
+      assert.equal(res.status, 200, res.text);
+      const spam = await send(`${base}/api/forms/${formId}/submissions?limit=500&status=spam&q=${encodeURIComponent(value)}`, { headers: { cookie } });
+      const all = [...(res.body as { items: StoredSubmission[] }).items, ...(spam.body as { items: StoredSubmission[] }).items];
+      return all.filter((s) => s.data[field] === value);
+    };
+
+    const open = async (url: string, options: { javaScriptEnabled?: boolean } = {}) => {
+      const context: BrowserContext = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
+      cleanups.push(() => context.close());
+      const page = await context.newPage();
+      const problems = await watchPage(page);
+      await page.goto(url);
+      return { context, page, problems };
+    };
+
+    /** Records the formline:* events dispatched on the page. */
+    const recordEvents = (page: Page) =>
+      page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { seenEvents: string[] }).seenEvents = seen;
+        for (const name of ['formline:submit', 'formline:success', 'formline:error']) document.addEventListener(name, () => seen.push(name));
+      });
+    const seenEvents = (page: Page) => page.evaluate(() => (window as unknown as { seenEvents: string[] }).seenEvents);
+
+    /** Every visible control of the form has a label that names it. */
+    const assertLabelled = async (form: Locator) => {
+      const unlabelled = await form.evaluate((element) =>
+        Array.from((element as HTMLFormElement).elements)
+          .filter((c): c is HTMLInputElement => c instanceof HTMLInputElement || c instanceof HTMLSelectElement || c instanceof HTMLTextAreaElement)
+          .filter((c) => c.type !== 'hidden' && !c.hidden && c.name !== '_gotcha')
+          .filter((c) => !c.labels || c.labels.length === 0 || !c.labels[0]?.textContent?.trim())
+          .map((c) => c.name),
+      );
+      assert.deepEqual(unlabelled, []);
+    };
+
+    /** The field is marked invalid and described by a visible error text. */
+    const assertFieldError = async (control: Locator, text: string) => {
+      assert.equal(await control.getAttribute('aria-invalid'), 'true');
+      const describedBy = (await control.getAttribute('aria-describedby')) ?? '';
+      const errorText = await control.evaluate((element, ids) => {
+        const root = element.getRootNode() as Document | ShadowRoot;
+        return ids
+          .split(' ')
+          .filter(Boolean)
+          .map((id) => root.getElementById(id))
+          .filter((e): e is HTMLElement => !!e && !e.hidden)
+          .map((e) => e.textContent)
+          .join(' ');
+      }, describedBy);
+      assert.equal(errorText, text);
+    };
+
+    const assertNoCookies = async (context: BrowserContext, page: Page) => {
+      assert.deepEqual(await context.cookies(), []);
+      assert.equal(await page.evaluate(() => document.cookie), '');
+    };
+
+    before(async () => {
+      const port = await freePort();
+      base = `http://localhost:${port}`;
+      env = {
+        ...(await freshDatabaseEnv(target, cleanups)),
+        PORT: String(port),
+        PUBLIC_URL: base,
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+      };
+      await startService();
+      cleanups.push(() => void service.stop('SIGKILL'));
+      browser = await launchChromium();
+      cleanups.push(() => browser.close());
+      const signIn = await send(`${base}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      });
+      assert.equal(signIn.status, 200, signIn.text);
+      cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    });
+    after(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    it('render mode (contact page): a labelled form in a shadow root; invalid input shows accessible errors and sends nothing; sent by keyboard alone and stored once', async () => {
+      const { context, page, problems } = await open(`${base}/examples/contact.html`);
+      const host = page.locator('[data-formline]');
+      const form = host.locator('form');
+      await form.waitFor();
+      await assertLabelled(form);
+      await recordEvents(page);
+
+      // Nothing filled in: every required field is marked, the first one has the focus.
+      await host.getByRole('button', { name: 'Send' }).click();
+      const name = host.getByLabel('Your name');
+      await assertFieldError(name, 'This field is required.');
+      await assertFieldError(host.getByLabel('Email'), 'This field is required.');
+      await assertFieldError(host.getByLabel('I agree to be contacted'), 'This field is required.');
+      assert.equal(await page.evaluate(() => document.querySelector('[data-formline]')?.shadowRoot?.activeElement?.getAttribute('name')), 'name');
+      assert.equal(await host.getByRole('status').textContent(), 'Please correct the marked fields.');
+
+      // A bad address is explained by the same validator the service runs.
+      await name.fill('Someone');
+      await host.getByLabel('Email').fill('someone@example');
+      await host.getByRole('button', { name: 'Send' }).click();
+      await assertFieldError(host.getByLabel('Email'), 'Enter a valid email address.');
+      assert.equal(await name.getAttribute('aria-invalid'), null);
+      assert.deepEqual(await stored('f_demo', 'name', 'Someone'), [], 'an invalid form sent something');
+      assert.deepEqual(await seenEvents(page), ['formline:error', 'formline:error']);
+
+      // Now by keyboard alone, from the top of a fresh page.
+      const visitor = `Keyboard Visitor ${Date.now()}`;
+      await page.reload();
+      await form.waitFor();
+      await recordEvents(page);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(visitor);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('keyboard@example.com');
+      await page.keyboard.press('Tab'); // topic: left unchosen
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('I can do all of this without a mouse.');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Space');
+      await humanPause(page);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await host.getByRole('status').filter({ hasText: 'Thanks! We will be in touch.' }).waitFor();
+      assert.equal(await form.isHidden(), true);
+
+      const rows = await stored('f_demo', 'name', visitor);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]?.data, {
+        name: visitor,
+        email: 'keyboard@example.com',
+        topic: '',
+        message: 'I can do all of this without a mouse.',
+        consent: true,
+      });
+      assert.equal(rows[0]?.status, 'new');
+      assert.deepEqual(await seenEvents(page), ['formline:submit', 'formline:success']);
+      assert.equal(await page.evaluate((key) => localStorage.getItem(key), PENDING_KEY), '{}');
+      await assertNoCookies(context, page);
+      // The page gained one global: formline.
+      const globals = await page.evaluate(() => {
+        const frame = document.createElement('iframe');
+        document.body.append(frame);
+        const pristine = new Set(Object.getOwnPropertyNames(frame.contentWindow));
+        frame.remove();
+        return Object.getOwnPropertyNames(window).filter((key) => !pristine.has(key) && !key.startsWith('__') && key !== 'seenEvents');
+      });
+      assert.deepEqual(globals, ['formline']);
+      await screenshot(page, 'contact');
+      assertClean(problems);
+    });
+
+    it("enhance mode: the page's own form keeps its markup and styles, gains inline errors, and is sent once", async () => {
+      const { context, page, problems } = await open(`${base}/examples/enhance.html`);
+      const button = page.getByRole('button', { name: 'Send message' });
+      await page.waitForFunction(() => typeof (window as unknown as { formline?: unknown }).formline === 'object');
+      await button.click();
+      await assertFieldError(page.getByLabel('Your name'), 'This field is required.');
+      await assertFieldError(page.getByLabel('Message'), 'This field is required.');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'name');
+      // The page's own CSS styles what the embed added, and its own button is untouched.
+      assert.equal(await page.locator('.formline-error').first().evaluate((e) => getComputedStyle(e).color), 'rgb(164, 38, 44)');
+      assert.equal(await button.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(122, 75, 42)');
+
+      await page.getByLabel('Message').fill('too short');
+      await button.click();
+      await assertFieldError(page.getByLabel('Message'), 'Use at least 10 characters.');
+
+      const visitor = `Enhanced Visitor ${Date.now()}`;
+      await page.getByLabel('Your name').fill(visitor);
+      await page.getByLabel('Email').fill('enhanced@example.com');
+      await page.getByLabel('Topic').selectOption('Support');
+      await page.getByLabel('Message').fill('Please call me about a commission.');
+      await page.getByLabel('I agree to be contacted').check();
+      await humanPause(page);
+      await button.click();
+      await page.getByRole('status').filter({ hasText: 'Thanks! We will be in touch.' }).waitFor();
+      assert.equal(await page.locator('[aria-invalid]').count(), 0);
+      assert.equal(page.url(), `${base}/examples/enhance.html`, 'the page did not navigate');
+
+      const rows = await stored('f_demo', 'name', visitor);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]?.data, {
+        name: visitor,
+        email: 'enhanced@example.com',
+        topic: 'Support',
+        message: 'Please call me about a commission.',
+        consent: true,
+      });
+      await assertNoCookies(context, page);
+      await screenshot(page, 'enhance');
+      assertClean(problems);
+    });
+
+    it('the no-JS page posts and lands on the thank-you page with JavaScript disabled', async () => {
+      const { page, problems } = await open(`${base}/examples/no-js.html`, { javaScriptEnabled: false });
+      const visitor = `No Script Visitor ${Date.now()}`;
+      await page.getByLabel('Your name').fill(visitor);
+      await page.getByLabel('Email').fill('noscript@example.com');
+      await page.getByLabel('Message').fill('Plain HTML still works.');
+      await page.getByLabel('I agree to be contacted').check();
+      await Promise.all([page.waitForURL(`${base}/v1/f/f_demo/thanks`), page.getByRole('button', { name: 'Send' }).click()]);
+      assert.match((await page.locator('body').textContent()) ?? '', /Thanks! We will be in touch\./);
+      const rows = await stored('f_demo', 'name', visitor);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]?.data['email'], 'noscript@example.com');
+      await screenshot(page, 'no-js');
+      assertClean(problems);
+    });
+
+    it('the waitlist page takes a name, an email and a phone number, and explains a bad number', async () => {
+      const { page, problems } = await open(`${base}/examples/waitlist.html`);
+      const host = page.locator('[data-formline]');
+      const join = host.getByRole('button', { name: 'Join the waitlist' });
+      await join.waitFor();
+      await assertLabelled(host.locator('form'));
+      const visitor = `Waiting Visitor ${Date.now()}`;
+      await host.getByLabel('Name').fill(visitor);
+      await host.getByLabel('Email').fill('waiting@example.com');
+      await host.getByLabel('Phone').fill('call me maybe');
+      await join.click();
+      await assertFieldError(host.getByLabel('Phone'), 'Enter a valid phone number.');
+      assert.deepEqual(await stored('f_waitlist', 'name', visitor), []);
+
+      await host.getByLabel('Phone').fill('+44 20 7946 0958');
+      await humanPause(page);
+      await join.click();
+      await host.getByRole('status').filter({ hasText: "You're on the list." }).waitFor();
+      const rows = await stored('f_waitlist', 'name', visitor);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]?.data, { name: visitor, email: 'waiting@example.com', phone: '+44 20 7946 0958' });
+      await screenshot(page, 'waitlist');
+      assertClean(problems);
+    });
+
+    it("under a strict CSP and hostile CSS the form keeps its own look, speaks the page's language, and is sent", async () => {
+      const { page, problems } = await open(`${base}/examples/strict-csp.html`);
+      const host = page.locator('[data-formline]');
+      const send = host.getByRole('button', { name: 'Send' }); // the form's own label
+      await send.waitFor();
+      // The page's rules (display:none on inputs, uppercase, letter-spacing, magenta) do not reach in.
+      const looks = await host.getByLabel('Your name').evaluate((input) => {
+        const style = getComputedStyle(input);
+        const label = getComputedStyle((input as HTMLInputElement).labels![0]!);
+        return { display: style.display, labelTransform: label.textTransform, labelSpacing: label.letterSpacing, labelColor: label.color };
+      });
+      assert.deepEqual(looks, { display: 'block', labelTransform: 'none', labelSpacing: 'normal', labelColor: 'rgb(34, 34, 34)' });
+      assert.equal(await page.locator('main > p').evaluate((p) => getComputedStyle(p).textTransform), 'uppercase', 'the hostile CSS is in force on the page');
+
+      await send.click();
+      await assertFieldError(host.getByLabel('Your name'), 'Dieses Feld ist erforderlich.');
+      assert.equal(await host.getByRole('status').textContent(), 'Bitte korrigieren Sie die markierten Felder.');
+
+      const visitor = `Strenger Besuch ${Date.now()}`;
+      await host.getByLabel('Your name').fill(visitor);
+      await host.getByLabel('Email').fill('streng@example.com');
+      await host.getByLabel('Message').fill('Auch hier funktioniert alles.');
+      await host.getByLabel('I agree to be contacted').check();
+      await humanPause(page);
+      await send.click();
+      await host.getByRole('status').filter({ hasText: 'Thanks! We will be in touch.' }).waitFor();
+      assert.equal((await stored('f_demo', 'name', visitor)).length, 1);
+      await screenshot(page, 'strict-csp');
+      assertClean(problems);
+    });
+
+    it('a submission made while the service is down waits on the device, survives a reload, and is stored once when the service is back', async () => {
+      // The page lives on another origin (as a real site does), so it can be reloaded while the
+      // service is down.
+      const create = async (path: string, body: unknown) => {
+        const res = await send(`${base}${path}`, {
+          method: 'POST',
+          headers: { cookie, origin: base, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(res.status, 201, res.text);
+        return res.body as { id: string };
+      };
+      const sitePort = await freePort();
+      const siteOrigin = `http://127.0.0.1:${sitePort}`;
+      const site = await create('/api/sites', { name: 'Flaky network', domain: `127.0.0.1:${sitePort}`, allowedOrigins: [siteOrigin] });
+      const form = await create('/api/forms', {
+        siteId: site.id,
+        name: 'Outage',
+        schema: {
+          fields: [
+            { name: 'name', type: 'text', label: 'Name', required: true },
+            { name: 'note', type: 'textarea', label: 'Note' },
+          ],
+          successMessage: 'Stored at last.',
+        },
+      });
+      const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Outage</title></head><body>
+        <div data-formline="${form.id}"></div><script src="${base}/w.js" async></script></body></html>`;
+      const pageServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+      await new Promise<void>((resolve) => pageServer.listen(sitePort, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => pageServer.close(() => resolve())));
+
+      const { page, problems } = await open(`${siteOrigin}/`);
+      const host = page.locator('[data-formline]');
+      await host.getByRole('button', { name: 'Send' }).waitFor();
+      const visitor = `Patient Visitor ${Date.now()}`;
+      await host.getByLabel('Name').fill(visitor);
+      await host.getByLabel('Note').fill('Written on a train.');
+      await humanPause(page);
+
+      await service.stop('SIGKILL');
+      await host.getByRole('button', { name: 'Send' }).click();
+      await host.getByRole('status').filter({ hasText: 'Your submission is saved and will be sent automatically.' }).waitFor({ timeout: 15_000 });
+      const pending = JSON.parse((await page.evaluate((key) => localStorage.getItem(key), PENDING_KEY)) ?? '{}') as Record<string, [string, string]>;
+      assert.equal(Object.keys(pending).length, 1);
+
+      // Reloaded while the service is still down (the script comes from the browser's cache).
+      await page.reload();
+      await page.waitForTimeout(1500);
+      assert.equal(Object.keys(JSON.parse((await page.evaluate((key) => localStorage.getItem(key), PENDING_KEY)) ?? '{}')).length, 1);
+
+      await startService();
+      await page.waitForFunction((key) => localStorage.getItem(key) === '{}', PENDING_KEY, { timeout: 45_000 });
+      const rows = await stored(form.id, 'name', visitor);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]?.data, { name: visitor, note: 'Written on a train.' });
+      assert.equal(rows[0]?.status, 'new');
+      // Once more after a while: still exactly one (no retry went through twice).
+      await page.waitForTimeout(1000);
+      assert.equal((await stored(form.id, 'name', visitor)).length, 1);
+      assertClean(problems);
+    });
+  });
+}
