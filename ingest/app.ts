@@ -22,6 +22,7 @@ import { publicFormRoutes } from './routes/public-forms.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { submissionRoutes } from './routes/submissions.ts';
+import { captchaVerifier } from './services/captcha.ts';
 import { ConsoleAuth } from './services/console-auth.ts';
 import { FormDirectory } from './services/form-directory.ts';
 import type { Secrets } from './services/secrets.ts';
@@ -119,7 +120,7 @@ export function createApp(deps: AppDeps): App {
     parallelThreshold: Math.ceil(config.submissionBatchSize / 4),
     onBatch: (size) => metrics.submissionBatchSize.observe(size),
   });
-  const intake = new SubmissionIntake(writer, secrets);
+  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }));
   const auth = new ConsoleAuth(db);
 
   const limiter = (options: Parameters<typeof createLimiter>[0]) => createLimiter(options, deps.limiterStores, logger);
@@ -144,7 +145,14 @@ export function createApp(deps: AppDeps): App {
   });
 
   const security = securityHeaders(config.publicUrl);
-  const pub = publicFormRoutes({ forms, intake, secrets, maxBodyBytes: config.limits.maxBodyBytes, documentHeaders: security.document });
+  const pub = publicFormRoutes({
+    forms,
+    intake,
+    secrets,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    documentHeaders: security.document,
+    captchaScriptUrl: config.captcha.scriptUrl,
+  });
   const health = healthRoutes(db, metrics);
   const session = sessionRoutes(auth, config.publicUrl);
   const sites = siteRoutes(db);

@@ -52,6 +52,8 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE: optionalUrl(['http:', 'https:']),
+  CAPTCHA_VERIFY_URL: optionalUrl(['http:', 'https:']),
+  CAPTCHA_SCRIPT_URL: optionalUrl(['http:', 'https:']),
   ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().default('admin@example.com')),
   ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, 'must be at least 8 characters').optional()),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
@@ -91,6 +93,8 @@ export interface Config {
     webhookSecret: string | undefined;
     apiBase: string | undefined;
   };
+  /** Stand-ins for the captcha providers' siteverify endpoint and script (tests, proxies). */
+  captcha: { verifyUrl: string | undefined; scriptUrl: string | undefined };
   adminEmail: string;
   adminPassword: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -157,6 +161,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
     }),
+    captcha: Object.freeze({ verifyUrl: e.CAPTCHA_VERIFY_URL, scriptUrl: e.CAPTCHA_SCRIPT_URL }),
     adminEmail: e.ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.ADMIN_PASSWORD,
     logLevel: e.LOG_LEVEL,

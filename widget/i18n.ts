@@ -2,11 +2,13 @@
 // definition (GET /v1/forms/:formId?lang=) and writes its own 422 messages in it; the embed carries
 // only English, its fallback when offline. Browser-safe, no dependencies.
 
-import { EN_ERRORS, EN_OFFLINE, type MessageCatalog, type UiMessageKey } from './messages.ts';
+import { EN_ERRORS, type MessageCatalog, type UiMessageKey } from './messages.ts';
 import type { FieldError } from './validate.ts';
 
 export const EN_UI: Record<UiMessageKey, string> = {
-  ...EN_OFFLINE,
+  saved: 'You are offline. Your submission is saved and will be sent automatically.',
+  failed: 'Sorry, this could not be sent.',
+  unavailable: 'This form cannot be loaded.',
   send: 'Send',
   sending: 'Sending…',
   sent: 'Thanks! Your submission was received.',

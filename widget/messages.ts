@@ -26,9 +26,9 @@ export const EN_ERRORS: Record<FieldErrorCode, string> = {
   characters: 'This value contains characters that are not allowed.',
 };
 
-/** What the embed can still say when even its form's catalog could not be loaded (offline). */
+/** What the embed can still say when even its form's catalog could not be loaded (offline): short, as every byte of the embed counts. */
 export const EN_OFFLINE = {
-  saved: 'You are offline. Your submission is saved and will be sent automatically.',
-  failed: 'Sorry, this could not be sent.',
-  unavailable: 'This form cannot be loaded.',
+  saved: 'Offline: saved, and sent when you are back.',
+  failed: 'Could not send.',
+  unavailable: 'Form unavailable.',
 };

@@ -63,6 +63,8 @@ export const MAX_DEPTH = 4;
 /** Fields with these names carry the service's own signals and are never stored as data. */
 export const HONEYPOT_FIELD = '_gotcha';
 export const TIME_TRAP_FIELD = '_t';
+/** The captcha token, when the form has a challenge (Turnstile or hCaptcha). */
+export const CAPTCHA_FIELD = '_captcha';
 export const RESERVED_PREFIX = '_';
 
 /** Keys that would reach an object's prototype machinery if copied naively. */

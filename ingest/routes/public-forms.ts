@@ -7,6 +7,7 @@ import { HONEYPOT_FIELD, TIME_TRAP_FIELD } from '../../widget/schema.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { renderThanksPage } from '../http/html-pages.ts';
 import '../http/locals.ts';
+import { CAPTCHA_PROVIDERS } from '../services/captcha.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
 import type { Secrets } from '../services/secrets.ts';
 import { parseSubmissionBody } from '../services/submission-body.ts';
@@ -21,6 +22,8 @@ export interface PublicFormDeps {
   maxBodyBytes: number;
   /** helmet's headers for pages (CSP and the rest), for the HTML this module answers. */
   documentHeaders: RequestHandler;
+  /** Where the captcha provider's script is loaded from, when not the provider itself. */
+  captchaScriptUrl?: string | undefined;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -55,6 +58,14 @@ function isPlainFormPost(req: Request): boolean {
   // A cheap look first: JSON posts (the common case) skip content negotiation entirely.
   if (!type || !/^\s*(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return false;
   return req.accepts(['json', 'html']) === 'html';
+}
+
+/** What the widget needs to show the form's challenge (never the secret key). */
+function captchaOf(form: PublicForm, scriptUrl: string | undefined) {
+  const captcha = form.settings.captcha;
+  if (!captcha) return null;
+  const provider = CAPTCHA_PROVIDERS[captcha.provider];
+  return { provider: captcha.provider, siteKey: captcha.siteKey, script: scriptUrl ?? provider.script, className: provider.className };
 }
 
 export function publicFormRoutes(deps: PublicFormDeps) {
@@ -181,7 +192,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
         timeField: TIME_TRAP_FIELD,
         timeToken: issueTimeToken(deps.secrets.timeTrapKey, form.id),
       },
-      captcha: null,
+      captcha: captchaOf(form, deps.captchaScriptUrl),
     });
   };
 

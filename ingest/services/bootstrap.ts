@@ -6,7 +6,7 @@
 import type { Database } from '../db/database.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 import { countUsers, saveAccount, saveMembership, saveUser } from '../store/accounts.ts';
-import { saveForm } from '../store/forms.ts';
+import { DEFAULT_FORM_SETTINGS, saveForm } from '../store/forms.ts';
 import { saveSite } from '../store/sites.ts';
 import { randomToken } from './ids.ts';
 import { hashPassword } from './passwords.ts';
@@ -73,13 +73,7 @@ export async function bootstrap(
         domain: new URL(options.publicUrl).host,
         allowedOrigins: [...new Set([origin, 'http://localhost:8080'])],
       });
-      const settings = {
-        redirectUrl: null,
-        notifyEmails: [options.adminEmail],
-        notifyWhatsapp: [],
-        webhookUrl: null,
-        retentionDays: null,
-      };
+      const settings = { ...DEFAULT_FORM_SETTINGS, notifyEmails: [options.adminEmail] };
       const demo = { siteId: site.id, accountId: account.id, settings };
       const form = await saveForm(tx, { ...demo, id: DEMO_FORM_ID, name: 'Contact (demo)', schema: DEMO_SCHEMA });
       await saveForm(tx, { ...demo, id: DEMO_WAITLIST_FORM_ID, name: 'Waitlist (demo)', schema: DEMO_WAITLIST_SCHEMA });

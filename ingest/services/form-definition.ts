@@ -96,6 +96,14 @@ const settingsFields = {
   notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10),
   webhookUrl: httpUrl(['http:', 'https:']).nullable(),
   retentionDays: z.number().int().min(1).max(3650).nullable(),
+  captcha: z
+    .object({
+      provider: z.enum(['turnstile', 'hcaptcha']),
+      siteKey: z.string().trim().regex(/^[\w.-]{1,200}$/, 'must be the site key the captcha provider gave you'),
+      secretKey: z.string().trim().min(1).max(500),
+    })
+    .strict()
+    .nullable(),
 };
 
 /** Settings of a new form: what is left out takes its default. */
@@ -106,6 +114,7 @@ export const formSettingsSchema = z
     notifyWhatsapp: settingsFields.notifyWhatsapp.default([]),
     webhookUrl: settingsFields.webhookUrl.default(null),
     retentionDays: settingsFields.retentionDays.default(null),
+    captcha: settingsFields.captcha.default(null),
   })
   .strict() satisfies z.ZodType<FormSettings, unknown>;
 

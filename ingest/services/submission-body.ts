@@ -5,6 +5,7 @@
 
 import { parse as parseContentType, type ContentType } from 'content-type';
 import {
+  CAPTCHA_FIELD,
   FORBIDDEN_KEYS,
   HONEYPOT_FIELD,
   MAX_ARRAY_ITEMS,
@@ -18,6 +19,7 @@ import {
 } from '../../widget/schema.ts';
 import { hasBadCharacters } from '../../widget/validate.ts';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors.ts';
+import { CAPTCHA_RESPONSE_FIELDS } from './captcha.ts';
 
 export type BodyKind = 'json' | 'form';
 
@@ -27,6 +29,8 @@ export interface SubmissionBody {
   /** The honeypot's value: anything but empty means a bot filled it. */
   honeypot: string;
   timeToken: string | undefined;
+  /** The captcha token: `_captcha`, or a provider's own field (a plain form with the challenge in it). */
+  captchaToken: string | undefined;
 }
 
 const ACCEPTED = 'Send application/json, text/plain holding JSON, or application/x-www-form-urlencoded.';
@@ -93,9 +97,14 @@ function splitReserved(entries: [string, unknown][]): Omit<SubmissionBody, 'kind
   const fields: SubmissionData = Object.create(null);
   let honeypot = '';
   let timeToken: string | undefined;
+  let captchaToken: string | undefined;
   let count = 0;
   for (const [name, value] of entries) {
     checkName(name);
+    if (name === CAPTCHA_FIELD || CAPTCHA_RESPONSE_FIELDS.includes(name)) {
+      if (typeof value === 'string' && value) captchaToken = value;
+      continue;
+    }
     if (name.startsWith(RESERVED_PREFIX)) {
       if (name === HONEYPOT_FIELD) honeypot = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
       else if (name === TIME_TRAP_FIELD && typeof value === 'string') timeToken = value;
@@ -104,7 +113,7 @@ function splitReserved(entries: [string, unknown][]): Omit<SubmissionBody, 'kind
     if (++count > MAX_FIELDS) throw new BadRequestError('invalid_body', `A submission may have at most ${MAX_FIELDS} fields.`);
     fields[name] = copyValue(value, 1);
   }
-  return { fields, honeypot, timeToken };
+  return { fields, honeypot, timeToken, captchaToken };
 }
 
 function parseJson(text: string): Omit<SubmissionBody, 'kind'> {

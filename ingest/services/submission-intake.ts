@@ -4,9 +4,10 @@
 import { LRUCache } from 'lru-cache';
 import { formatFieldError, messagesFor } from '../../widget/i18n.ts';
 import { validateSubmission, type CleanData, type FieldError } from '../../widget/validate.ts';
-import { ValidationError, type ErrorFields } from '../errors.ts';
+import { ForbiddenError, ValidationError, type ErrorFields } from '../errors.ts';
 import type { PublicForm } from '../store/forms.ts';
 import type { JobKind, NewSubmission, SubmissionMeta } from '../store/submissions.ts';
+import type { CaptchaVerifier } from './captcha.ts';
 import { newSubmissionId } from './ids.ts';
 import { matchPatternSafely } from './safe-pattern.ts';
 import { hashIp, type Secrets } from './secrets.ts';
@@ -65,6 +66,7 @@ export class SubmissionIntake {
   constructor(
     private readonly writer: SubmissionWriter,
     private readonly secrets: Secrets,
+    private readonly verifyCaptcha: CaptchaVerifier,
   ) {}
 
   private hashIp(ip: string): string {
@@ -81,6 +83,14 @@ export class SubmissionIntake {
     if (!spamReason) {
       const verdict = checkTimeToken(this.secrets.timeTrapKey, form.id, body.timeToken);
       if (verdict.spam) spamReason = verdict.reason;
+    }
+
+    // A form with a challenge: a missing or failed token is refused (the visitor can solve it
+    // again); a provider that cannot be asked files the submission as spam rather than lose it.
+    if (!spamReason && form.settings.captcha) {
+      const verdict = await this.verifyCaptcha(form.settings.captcha, body.captchaToken, context.ip);
+      if (verdict === 'bad') throw new ForbiddenError('captcha_failed', 'The captcha was not solved; please try again.');
+      if (verdict === 'unavailable') spamReason = 'captcha_unverified';
     }
 
     let data: CleanData;

@@ -3,12 +3,20 @@
 import type { Queryable } from '../db/database.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 
+/** A Turnstile or hCaptcha challenge on the form; the secret key stays on the server. */
+export interface CaptchaSettings {
+  provider: 'turnstile' | 'hcaptcha';
+  siteKey: string;
+  secretKey: string;
+}
+
 export interface FormSettings {
   redirectUrl: string | null;
   notifyEmails: string[];
   notifyWhatsapp: string[];
   webhookUrl: string | null;
   retentionDays: number | null;
+  captcha: CaptchaSettings | null;
 }
 
 export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
@@ -17,6 +25,7 @@ export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
   notifyWhatsapp: [],
   webhookUrl: null,
   retentionDays: null,
+  captcha: null,
 });
 
 export interface Form {

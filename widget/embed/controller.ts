@@ -6,7 +6,7 @@
 // Written for size: every byte here is downloaded by every visitor of every form.
 
 import { EN_OFFLINE, type MessageCatalog } from '../messages.ts';
-import { HONEYPOT_FIELD, TIME_TRAP_FIELD, type FormSchema, type SubmissionData } from '../schema.ts';
+import { CAPTCHA_FIELD, HONEYPOT_FIELD, TIME_TRAP_FIELD, type FormSchema, type SubmissionData } from '../schema.ts';
 import { validateFields, type FieldError } from '../validate.ts';
 import { send } from './send.ts';
 
@@ -17,6 +17,8 @@ export interface Definition {
   successMessage: string;
   messages: MessageCatalog;
   spam: { timeToken: string };
+  /** The form's challenge, when it has one: the provider's script turns elements of className into it. */
+  captcha: { siteKey: string; script: string; className: string } | null;
 }
 
 export interface MountOptions {
@@ -55,7 +57,7 @@ export function control(setup: Setup): void {
 
   form.noValidate = true;
   if (!form.elements.namedItem(HONEYPOT_FIELD)) {
-    form.insertAdjacentHTML('beforeend', `<input name=${HONEYPOT_FIELD} tabindex=-1 autocomplete=off hidden>`);
+    form.insertAdjacentHTML('beforeend', `<input name=${HONEYPOT_FIELD} autocomplete=off hidden>`);
   }
 
   const announce = (text = '') => (status.textContent = text);
@@ -121,7 +123,13 @@ export function control(setup: Setup): void {
     setBusy(true);
     announce(messages.sending);
     let retries = 0;
-    send(setup.url, JSON.stringify({ ...fields, [HONEYPOT_FIELD]: honeypot, [TIME_TRAP_FIELD]: definition?.spam.timeToken }), (outcome) => {
+    send(setup.url, JSON.stringify({
+        ...fields,
+        [HONEYPOT_FIELD]: honeypot,
+        [TIME_TRAP_FIELD]: definition?.spam.timeToken,
+        // The challenge's token, from the hidden input its provider put in the slot.
+        [CAPTCHA_FIELD]: target.querySelector<HTMLInputElement>('[name$=-response]')?.value,
+      }), (outcome) => {
       // Still failing after a few tries: the submission is safe on this device; free the form.
       if (!outcome && ++retries != 2) return;
       setBusy(false);
@@ -135,7 +143,7 @@ export function control(setup: Setup): void {
         if (redirect) return location.assign(redirect);
         // A form already handed back to the visitor may hold new input by now.
         if (retries < 2) form.reset();
-        announce(options.success ?? definition?.successMessage ?? messages.sent);
+        announce(options.success ?? definition?.successMessage);
         // A rendered form gives way to its success message.
         if (target != form) form.hidden = true;
       } else {

@@ -25,7 +25,8 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
   if (mounted.has(element)) return;
   mounted.add(element);
   const options: MountOptions & { formline?: string } = { ...element.dataset, ...given };
-  const lang = encodeURIComponent(options.lang || (element.closest('[lang]') as HTMLElement | null)?.lang || navigator.language);
+  // (A language tag is letters, digits and hyphens: safe in a query string as it is.)
+  const lang = options.lang || element.closest('[lang]')?.getAttribute('lang') || navigator.language;
   const form = element instanceof HTMLFormElement && element;
   // Where posts go: an enhanced form's own action, else the form named by data-formline.
   const action = form ? form.action : `${ORIGIN}/v1/f/${options.form || options.formline}`;
@@ -42,8 +43,8 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
 
   if (form) {
     // The live region: a status line at the end of the form (p[role=status], for the page's CSS).
-    const status = form.appendChild(document.createElement('p'));
-    status.setAttribute('role', 'status');
+    form.insertAdjacentHTML('beforeend', '<p role=status></p>');
+    const status = form.lastElementChild as HTMLElement;
     control({ ...setup, form, status });
     definition = await load;
   } else {
@@ -51,6 +52,15 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
     definition = await load;
     const rendered = renderForm(element, definition);
     if (rendered.form) control({ ...setup, ...(rendered as { form: HTMLFormElement; status: HTMLElement }) });
+  }
+  // The form's challenge (Turnstile, hCaptcha): a slot the provider's own script fills. In render
+  // mode it sits in the host's light DOM, where the provider finds it, shown through a <slot>.
+  const captcha = definition?.captcha;
+  if (captcha) {
+    const slot = element.appendChild(document.createElement('div'));
+    slot.className = captcha.className;
+    slot.dataset['sitekey'] = captcha.siteKey;
+    document.head.appendChild(document.createElement('script')).src = captcha.script;
   }
 }
 
@@ -73,6 +83,5 @@ if (!window.formline || queued) {
   };
   if (document.readyState == 'loading') addEventListener('DOMContentLoaded', start);
   else start();
-  addEventListener('online', flush);
   void flush();
 }

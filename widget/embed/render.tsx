@@ -77,7 +77,8 @@ export function renderForm(host: HTMLElement, definition: Definition | null): { 
           {schema.fields.map((field) => (
             <Field field={field} messages={messages} />
           ))}
-          <input name={HONEYPOT_FIELD} tabIndex={-1} autocomplete="off" hidden />
+          <input name={HONEYPOT_FIELD} autocomplete="off" hidden />
+          <slot />
           <button>{schema.submitLabel ?? messages.send}</button>
         </form>
       )}

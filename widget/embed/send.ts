@@ -17,7 +17,6 @@ type Listener = (outcome?: Outcome) => void;
 const STORE = 'formline:pending';
 /** Idempotency-Key → [url, JSON body]. Also where items live when localStorage is unavailable. */
 let pending: Record<string, [string, string]> = {};
-const sending = new Set<string>();
 
 function load(): Record<string, [string, string]> {
   try {
@@ -36,10 +35,8 @@ function save(): void {
   }
 }
 
-/** Sends one pending item until the service answers for good. */
+/** Sends one pending item until the service answers for good (another tab may send it too: the key makes the service store it once). */
 async function deliver(key: string, listener?: Listener): Promise<void> {
-  if (sending.has(key)) return;
-  sending.add(key);
   for (let delay = 1e3; ; delay = Math.min(6e4, delay * 2)) {
     const item = load()[key];
     // Sent meanwhile from another tab.
@@ -59,7 +56,6 @@ async function deliver(key: string, listener?: Listener): Promise<void> {
         const outcome = { status, ...((await response.json().catch(() => ({}))) as object) };
         delete load()[key];
         save();
-        sending.delete(key);
         return listener?.(outcome);
       }
     } catch {
@@ -74,7 +70,7 @@ async function deliver(key: string, listener?: Listener): Promise<void> {
   }
 }
 
-/** Sends what is pending (a page load, the browser back online). */
+/** Sends what an earlier visit left pending (on page load). */
 export function flush(): void {
   for (const key in load()) void deliver(key);
 }
