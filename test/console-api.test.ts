@@ -407,6 +407,7 @@ for (const target of databaseTargets) {
         notifyWhatsapp: ['+14155550100'],
         webhookUrl: 'https://hooks.shop.example/formline',
         retentionDays: 90,
+        captcha: null,
       };
 
       it('creates a form with a schema and settings (201 with an f_ id) and reads it back unchanged', async () => {
@@ -434,7 +435,7 @@ for (const target of databaseTargets) {
         assert.equal(created.status, 201);
         const form = created.body as FormPayload;
         assert.equal(form.schema, null);
-        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, retentionDays: null });
+        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, retentionDays: null, captcha: null });
         const post = await postJson(app.url, form.id, { whatever: 'you like', count: 2 });
         assert.equal(post.status, 201);
       });
@@ -782,6 +783,7 @@ for (const target of databaseTargets) {
           notifyWhatsapp: ['+14155550100'],
           webhookUrl: null,
           retentionDays: 30,
+          captcha: null,
         });
         const post = await postJson(app.url, formId, { hello: 'there' });
         const jobs = await opened.db.query<{ kind: string }>('select kind from jobs where submission_id = $1 order by kind', [

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MIN_FILL_SECONDS } from '../ingest/services/time-trap.ts';
 import { launchChromium, skipWithoutChromium, watchPage, type PageProblems } from './helpers/browser.ts';
+import { GOOD_TOKEN, startCaptchaStandIn, type CaptchaStandIn } from './helpers/captcha-stand-in.ts';
 import { databaseTargets } from './helpers/databases.ts';
 import { send } from './helpers/http.ts';
 import { freshDatabaseEnv, startServiceProcess, type ServiceProcess } from './helpers/service-process.ts';
@@ -62,6 +63,7 @@ for (const target of databaseTargets) {
     let browser: Browser;
     let base: string;
     let cookie: string;
+    let captcha: CaptchaStandIn;
 
     const startService = async () => {
       service = await startServiceProcess(env);
@@ -129,10 +131,42 @@ for (const target of databaseTargets) {
       assert.equal(await page.evaluate(() => document.cookie), '');
     };
 
+    /**
+     * A site of its own on another origin (127.0.0.1, as a real site is elsewhere), with one form,
+     * and a page there that embeds it in render mode.
+     */
+    const sitePage = async (
+      form: { name: string; schema: unknown; settings?: unknown },
+      body = (formId: string) => `<div data-formline="${formId}"></div><script src="${base}/w.js" async></script>`,
+    ) => {
+      const create = async (path: string, body: unknown) => {
+        const res = await send(`${base}${path}`, {
+          method: 'POST',
+          headers: { cookie, origin: base, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(res.status, 201, res.text);
+        return res.body as { id: string };
+      };
+      const sitePort = await freePort();
+      const siteOrigin = `http://127.0.0.1:${sitePort}`;
+      const site = await create('/api/sites', { name: form.name, domain: `127.0.0.1:${sitePort}`, allowedOrigins: [siteOrigin] });
+      const { id: formId } = await create('/api/forms', { siteId: site.id, ...form });
+      const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${form.name}</title></head><body>${body(formId)}</body></html>`;
+      const pageServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+      await new Promise<void>((resolve) => pageServer.listen(sitePort, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => pageServer.close(() => resolve())));
+      return { formId, url: `${siteOrigin}/` };
+    };
+
     before(async () => {
       const port = await freePort();
       base = `http://localhost:${port}`;
+      captcha = await startCaptchaStandIn();
+      cleanups.push(() => captcha.close());
       env = {
+        CAPTCHA_VERIFY_URL: captcha.verifyUrl,
+        CAPTCHA_SCRIPT_URL: captcha.scriptUrl,
         ...(await freshDatabaseEnv(target, cleanups)),
         PORT: String(port),
         PUBLIC_URL: base,
@@ -344,20 +378,7 @@ for (const target of databaseTargets) {
     it('a submission made while the service is down waits on the device, survives a reload, and is stored once when the service is back', async () => {
       // The page lives on another origin (as a real site does), so it can be reloaded while the
       // service is down.
-      const create = async (path: string, body: unknown) => {
-        const res = await send(`${base}${path}`, {
-          method: 'POST',
-          headers: { cookie, origin: base, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        assert.equal(res.status, 201, res.text);
-        return res.body as { id: string };
-      };
-      const sitePort = await freePort();
-      const siteOrigin = `http://127.0.0.1:${sitePort}`;
-      const site = await create('/api/sites', { name: 'Flaky network', domain: `127.0.0.1:${sitePort}`, allowedOrigins: [siteOrigin] });
-      const form = await create('/api/forms', {
-        siteId: site.id,
+      const form = await sitePage({
         name: 'Outage',
         schema: {
           fields: [
@@ -367,13 +388,7 @@ for (const target of databaseTargets) {
           successMessage: 'Stored at last.',
         },
       });
-      const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Outage</title></head><body>
-        <div data-formline="${form.id}"></div><script src="${base}/w.js" async></script></body></html>`;
-      const pageServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
-      await new Promise<void>((resolve) => pageServer.listen(sitePort, '127.0.0.1', resolve));
-      cleanups.push(() => new Promise<void>((resolve) => pageServer.close(() => resolve())));
-
-      const { page, problems } = await open(`${siteOrigin}/`);
+      const { page, problems } = await open(form.url);
       const host = page.locator('[data-formline]');
       await host.getByRole('button', { name: 'Send' }).waitFor();
       const visitor = `Patient Visitor ${Date.now()}`;
@@ -394,13 +409,67 @@ for (const target of databaseTargets) {
 
       await startService();
       await page.waitForFunction((key) => localStorage.getItem(key) === '{}', PENDING_KEY, { timeout: 45_000 });
-      const rows = await stored(form.id, 'name', visitor);
+      const rows = await stored(form.formId, 'name', visitor);
       assert.equal(rows.length, 1);
       assert.deepEqual(rows[0]?.data, { name: visitor, note: 'Written on a train.' });
       assert.equal(rows[0]?.status, 'new');
       // Once more after a while: still exactly one (no retry went through twice).
       await page.waitForTimeout(1000);
-      assert.equal((await stored(form.id, 'name', visitor)).length, 1);
+      assert.equal((await stored(form.formId, 'name', visitor)).length, 1);
+      assertClean(problems);
+    });
+
+    it("a form with a captcha shows the provider's challenge in its slot and sends the token, which the service verifies", async () => {
+      const form = await sitePage({
+        name: 'Guarded',
+        schema: { fields: [{ name: 'email', type: 'email', label: 'Email', required: true }], successMessage: 'Verified and stored.' },
+        settings: { captcha: { provider: 'turnstile', siteKey: '1x00000000000000000000AA', secretKey: 'browser-suite-secret' } },
+      });
+      const { page, problems } = await open(form.url);
+      const host = page.locator('[data-formline]');
+      // The provider's script found the slot (in the host's light DOM) and solved it.
+      await page.locator('.cf-turnstile[data-solved-for="1x00000000000000000000AA"]').waitFor({ state: 'attached' });
+      assert.equal(await page.locator('.cf-turnstile').evaluate((slot) => slot.assignedSlot !== null), true, 'the challenge is shown inside the form');
+      const asked = captcha.verifications.length;
+      const visitor = `guarded-${Date.now()}@example.com`;
+      await host.getByLabel('Email').fill(visitor);
+      await humanPause(page);
+      await host.getByRole('button', { name: 'Send' }).click();
+      await host.getByRole('status').filter({ hasText: 'Verified and stored.' }).waitFor();
+      assert.deepEqual(captcha.verifications.slice(asked), [{ secret: 'browser-suite-secret', response: GOOD_TOKEN, remoteip: '127.0.0.1' }]);
+      const rows = await stored(form.formId, 'email', visitor);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]?.data, { email: visitor });
+      assert.equal(rows[0]?.status, 'new');
+      assertClean(problems);
+    });
+
+    it('formline.mount() called before the script loads (the queue stub) renders the form with its options', async () => {
+      const form = await sitePage(
+        { name: 'Mounted', schema: { fields: [{ name: 'city', type: 'text', label: 'City', required: true }], submitLabel: 'Go' } },
+        (formId) => `<section id="slot"></section>
+          <script>window.formline = window.formline || { q: [], mount: function () { this.q.push(arguments); } };
+            formline.mount(document.getElementById('slot'), { form: ${JSON.stringify(formId)}, lang: 'fr', success: 'Merci, reçu.' });</script>
+          <script src="${base}/w.js" async></script>`,
+      );
+      const { page, problems } = await open(form.url);
+      const host = page.locator('#slot');
+      await host.getByRole('button', { name: 'Go' }).click();
+      await assertFieldError(host.getByLabel('City'), 'Ce champ est obligatoire.');
+      // A second mount of the same element changes nothing; a bad argument throws nothing.
+      await page.evaluate(() => {
+        const api = (window as unknown as { formline: { mount(element: unknown, options?: unknown): void } }).formline;
+        api.mount(document.getElementById('slot'));
+        api.mount(null);
+        api.mount(document.createElement('div'), { form: 'f_doesnotexist' });
+      });
+      assert.equal(await host.locator('form').count(), 1);
+      const city = `Lyon ${Date.now()}`;
+      await host.getByLabel('City').fill(city);
+      await humanPause(page);
+      await host.getByRole('button', { name: 'Go' }).click();
+      await host.getByRole('status').filter({ hasText: 'Merci, reçu.' }).waitFor();
+      assert.equal((await stored(form.formId, 'city', city)).length, 1);
       assertClean(problems);
     });
   });
