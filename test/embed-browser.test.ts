@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +18,7 @@ import { launchChromium, skipWithoutChromium, watchPage, type PageProblems } fro
 import { GOOD_TOKEN, startCaptchaStandIn, type CaptchaStandIn } from './helpers/captcha-stand-in.ts';
 import { databaseTargets } from './helpers/databases.ts';
 import { send } from './helpers/http.ts';
+import { freePort } from './helpers/ports.ts';
 import { freshDatabaseEnv, startServiceProcess, type ServiceProcess } from './helpers/service-process.ts';
 
 const OUTPUT = fileURLToPath(new URL('./output/', import.meta.url));
@@ -29,17 +29,6 @@ interface StoredSubmission {
   id: string;
   data: Record<string, unknown>;
   status: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** A person takes a few seconds to fill a form; the time trap files anything faster as spam. */
