@@ -461,5 +461,133 @@ for (const target of databaseTargets) {
       assert.equal((await stored(form.formId, 'city', city)).length, 1);
       assertClean(problems);
     });
+
+    it('renders every field type with its constraints, and stores values normalised to their types', async () => {
+      const form = await sitePage({
+        name: 'Every type',
+        schema: {
+          fields: [
+            { name: 'name', type: 'text', label: 'Name', required: true, minLength: 2, maxLength: 40, pattern: '[A-Za-z ]+' },
+            { name: 'email', type: 'email', label: 'Email' },
+            { name: 'phone', type: 'tel', label: 'Phone' },
+            { name: 'site', type: 'url', label: 'Website' },
+            { name: 'guests', type: 'number', label: 'Guests', min: 1, max: 8 },
+            { name: 'notes', type: 'textarea', label: 'Notes', maxLength: 500 },
+            { name: 'room', type: 'select', label: 'Room', options: ['Single', 'Double'], required: true },
+            { name: 'meal', type: 'radio', label: 'Meal', options: ['Fish', 'Veg'], required: true },
+            { name: 'extras', type: 'checkboxes', label: 'Extras', options: ['Parking', 'Late checkout', 'Breakfast'] },
+            { name: 'terms', type: 'checkbox', label: 'I accept the terms', required: true },
+            { name: 'arrival', type: 'date', label: 'Arrival', min: '2026-01-01', max: '2030-12-31', required: true },
+            { name: 'source', type: 'hidden', value: 'spring-campaign' },
+          ],
+          submitLabel: 'Book',
+          successMessage: 'Booked.',
+        },
+      });
+      const { page, problems } = await open(form.url);
+      const host = page.locator('[data-formline]');
+      const book = host.getByRole('button', { name: 'Book' });
+      await book.waitFor();
+      await assertLabelled(host.locator('form'));
+      // The constraints are on the controls, for assistive technology and the browser.
+      assert.equal(await host.getByLabel('Name').getAttribute('maxlength'), '40');
+      assert.equal(await host.getByLabel('Guests').getAttribute('max'), '8');
+      assert.equal(await host.getByLabel('Arrival').getAttribute('type'), 'date');
+      assert.deepEqual(await host.getByRole('group', { name: 'Meal' }).getByRole('radio').evaluateAll((r) => r.map((e) => (e as HTMLInputElement).value)), ['Fish', 'Veg']);
+
+      await host.getByLabel('Name').fill('R2-D2');
+      await host.getByLabel('Email').fill('not an address');
+      await host.getByLabel('Website').fill('ftp://example.com');
+      await host.getByLabel('Guests').fill('12');
+      await host.getByLabel('Arrival').fill('2025-06-01');
+      await book.click();
+      await assertFieldError(host.getByLabel('Name'), 'Match the requested format.');
+      await assertFieldError(host.getByLabel('Email'), 'Enter a valid email address.');
+      await assertFieldError(host.getByLabel('Website'), 'Enter a valid web address starting with http:// or https://.');
+      await assertFieldError(host.getByLabel('Guests'), 'Enter 8 or less.');
+      await assertFieldError(host.getByLabel('Room'), 'This field is required.');
+      await assertFieldError(host.getByLabel('Fish'), 'This field is required.');
+      await assertFieldError(host.getByLabel('I accept the terms'), 'This field is required.');
+      await assertFieldError(host.getByLabel('Arrival'), 'Enter 2026-01-01 or more.');
+
+      const visitor = `Ada Types ${Date.now()}`.replace(/\d/g, (d) => 'abcdefghij'[Number(d)] as string);
+      await host.getByLabel('Name').fill(visitor);
+      await host.getByLabel('Email').fill('ada@example.com');
+      await host.getByLabel('Phone').fill('+1 (415) 555-0100');
+      await host.getByLabel('Website').fill('https://ada.example');
+      await host.getByLabel('Guests').fill('2');
+      await host.getByLabel('Notes').fill('Quiet room, please.');
+      await host.getByLabel('Room').selectOption('Double');
+      await host.getByLabel('Veg').check();
+      await host.getByLabel('Parking').check();
+      await host.getByLabel('Breakfast').check();
+      await host.getByLabel('I accept the terms').check();
+      await host.getByLabel('Arrival').fill('2027-03-14');
+      await humanPause(page);
+      await book.click();
+      await host.getByRole('status').filter({ hasText: 'Booked.' }).waitFor();
+      const rows = await stored(form.formId, 'name', visitor);
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]?.data, {
+        name: visitor,
+        email: 'ada@example.com',
+        phone: '+1 (415) 555-0100',
+        site: 'https://ada.example',
+        guests: 2,
+        notes: 'Quiet room, please.',
+        room: 'Double',
+        meal: 'Veg',
+        extras: ['Parking', 'Breakfast'],
+        terms: true,
+        arrival: '2027-03-14',
+        source: 'spring-campaign',
+      });
+      assertClean(problems);
+    });
+
+    it("enhances a form without a schema from its own HTML constraints, and shows the service's 422 on the fields", async () => {
+      const form = await sitePage({ name: 'Schemaless', schema: null }, (formId) => `
+        <form action="${base}/v1/f/${formId}" method="post" data-formline>
+          <label for="email">Email</label> <input id="email" name="email" type="email" required>
+          <label for="code">Code</label> <input id="code" name="code" pattern="[0-9]+" title="digits">
+          <button>Send</button>
+        </form>
+        <script src="${base}/w.js" async></script>`);
+      const { page, problems } = await open(form.url);
+      await page.waitForFunction(() => typeof (window as unknown as { formline?: unknown }).formline === 'object');
+      await page.getByLabel('Code').fill('ab');
+      await page.getByRole('button', { name: 'Send' }).click();
+      // The browser's own message for its own constraint, shown inline.
+      const email = page.getByLabel('Email');
+      assert.equal(await email.getAttribute('aria-invalid'), 'true');
+      const expected = await email.evaluate((input) => (input as HTMLInputElement).validationMessage);
+      assert.ok(expected.length > 0);
+      await assertFieldError(email, expected);
+      assert.equal(await page.getByLabel('Code').getAttribute('aria-invalid'), 'true');
+
+      const visitor = `schemaless-${Date.now()}@example.com`;
+      await email.fill(visitor);
+      await page.getByLabel('Code').fill('1234');
+      // Meanwhile the owner adds a schema the page does not know about yet: the service's 422
+      // lands on the field it names.
+      const patched = await send(`${base}/api/forms/${form.formId}`, {
+        method: 'PATCH',
+        headers: { cookie, origin: base, 'content-type': 'application/json' },
+        body: JSON.stringify({ schema: { fields: [{ name: 'email', type: 'email', required: true }, { name: 'code', type: 'text', minLength: 5 }] } }),
+      });
+      assert.equal(patched.status, 200, patched.text);
+      await page.waitForTimeout(5500); // the service's form cache holds a form for 5 s
+      await humanPause(page);
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('status').filter({ hasText: 'Please correct the marked fields.' }).waitFor();
+      await assertFieldError(page.getByLabel('Code'), 'Use at least 5 characters.');
+      assert.deepEqual(await stored(form.formId, 'email', visitor), []);
+
+      await page.getByLabel('Code').fill('12345');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('status').filter({ hasText: 'Thanks! Your submission was received.' }).waitFor();
+      assert.equal((await stored(form.formId, 'email', visitor)).length, 1);
+      assertClean(problems);
+    });
   });
 }
