@@ -6,8 +6,9 @@ import { openDatabase } from './db/database.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { startService } from './server.ts';
+import { widgetBundle, type WidgetBundle } from './services/widget-bundle.ts';
 
-function banner(config: Readonly<Config>, url: string, boot: Awaited<ReturnType<typeof startService>>['bootstrap']): string {
+function banner(config: Readonly<Config>, url: string, boot: Awaited<ReturnType<typeof startService>>['bootstrap'], widget: WidgetBundle): string {
   const base = config.publicUrl;
   const lines = [
     '',
@@ -21,6 +22,8 @@ function banner(config: Readonly<Config>, url: string, boot: Awaited<ReturnType<
         : '  Password: as set when this database was first started',
   ];
   if (boot.demoFormId) lines.push(`  Demo form: ${base}/v1/forms/${boot.demoFormId}  (posts go to ${base}/v1/f/${boot.demoFormId})`);
+  lines.push(`  Examples: ${base}/examples/contact.html  (and enhance, no-js, waitlist, strict-csp)`);
+  lines.push(`  Embed:    <script src="${base}/w.${widget.hash}.js" integrity="${widget.integrity}" crossorigin="anonymous" async></script>`);
   return lines.join('\n') + '\n';
 }
 
@@ -51,7 +54,7 @@ async function main(command: string | undefined): Promise<void> {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       const service = await starting;
-      process.stdout.write(banner(config, service.url, service.bootstrap));
+      process.stdout.write(banner(config, service.url, service.bootstrap, await widgetBundle()));
       return;
     }
     case 'migrate': {
