@@ -68,6 +68,13 @@ for (const target of databaseTargets) {
       return all.filter((s) => s.data[field] === value);
     };
 
+    /** The one submission of a form whose `field` equals `value` (fails when there is none, or more). */
+    const storedOnce = async (formId: string, field: string, value: string): Promise<StoredSubmission> => {
+      const rows = await stored(formId, field, value);
+      assert.equal(rows.length, 1, `${rows.length} submissions stored with ${field} = ${value}`);
+      return rows[0] as StoredSubmission;
+    };
+
     const open = async (url: string, options: { javaScriptEnabled?: boolean } = {}) => {
       const context: BrowserContext = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
       cleanups.push(() => context.close());
@@ -224,16 +231,15 @@ for (const target of databaseTargets) {
       await host.getByRole('status').filter({ hasText: 'Thanks! We will be in touch.' }).waitFor();
       assert.equal(await form.isHidden(), true);
 
-      const rows = await stored('f_demo', 'name', visitor);
-      assert.equal(rows.length, 1);
-      assert.deepEqual(rows[0]?.data, {
+      const row = await storedOnce('f_demo', 'name', visitor);
+      assert.deepEqual(row.data, {
         name: visitor,
         email: 'keyboard@example.com',
         topic: '',
         message: 'I can do all of this without a mouse.',
         consent: true,
       });
-      assert.equal(rows[0]?.status, 'new');
+      assert.equal(row.status, 'new');
       assert.deepEqual(await seenEvents(page), ['formline:submit', 'formline:success']);
       assert.equal(await page.evaluate((key) => localStorage.getItem(key), PENDING_KEY), '{}');
       await assertNoCookies(context, page);
@@ -278,9 +284,8 @@ for (const target of databaseTargets) {
       assert.equal(await page.locator('[aria-invalid]').count(), 0);
       assert.equal(page.url(), `${base}/examples/enhance.html`, 'the page did not navigate');
 
-      const rows = await stored('f_demo', 'name', visitor);
-      assert.equal(rows.length, 1);
-      assert.deepEqual(rows[0]?.data, {
+      const row = await storedOnce('f_demo', 'name', visitor);
+      assert.deepEqual(row.data, {
         name: visitor,
         email: 'enhanced@example.com',
         topic: 'Support',
@@ -301,9 +306,8 @@ for (const target of databaseTargets) {
       await page.getByLabel('I agree to be contacted').check();
       await Promise.all([page.waitForURL(`${base}/v1/f/f_demo/thanks`), page.getByRole('button', { name: 'Send' }).click()]);
       assert.match((await page.locator('body').textContent()) ?? '', /Thanks! We will be in touch\./);
-      const rows = await stored('f_demo', 'name', visitor);
-      assert.equal(rows.length, 1);
-      assert.equal(rows[0]?.data['email'], 'noscript@example.com');
+      const row = await storedOnce('f_demo', 'name', visitor);
+      assert.equal(row.data['email'], 'noscript@example.com');
       await screenshot(page, 'no-js');
       assertClean(problems);
     });
@@ -326,9 +330,8 @@ for (const target of databaseTargets) {
       await humanPause(page);
       await join.click();
       await host.getByRole('status').filter({ hasText: "You're on the list." }).waitFor();
-      const rows = await stored('f_waitlist', 'name', visitor);
-      assert.equal(rows.length, 1);
-      assert.deepEqual(rows[0]?.data, { name: visitor, email: 'waiting@example.com', phone: '+44 20 7946 0958' });
+      const row = await storedOnce('f_waitlist', 'name', visitor);
+      assert.deepEqual(row.data, { name: visitor, email: 'waiting@example.com', phone: '+44 20 7946 0958' });
       await screenshot(page, 'waitlist');
       assertClean(problems);
     });
@@ -398,10 +401,9 @@ for (const target of databaseTargets) {
 
       await startService();
       await page.waitForFunction((key) => localStorage.getItem(key) === '{}', PENDING_KEY, { timeout: 45_000 });
-      const rows = await stored(form.formId, 'name', visitor);
-      assert.equal(rows.length, 1);
-      assert.deepEqual(rows[0]?.data, { name: visitor, note: 'Written on a train.' });
-      assert.equal(rows[0]?.status, 'new');
+      const row = await storedOnce(form.formId, 'name', visitor);
+      assert.deepEqual(row.data, { name: visitor, note: 'Written on a train.' });
+      assert.equal(row.status, 'new');
       // Once more after a while: still exactly one (no retry went through twice).
       await page.waitForTimeout(1000);
       assert.equal((await stored(form.formId, 'name', visitor)).length, 1);
@@ -426,10 +428,9 @@ for (const target of databaseTargets) {
       await host.getByRole('button', { name: 'Send' }).click();
       await host.getByRole('status').filter({ hasText: 'Verified and stored.' }).waitFor();
       assert.deepEqual(captcha.verifications.slice(asked), [{ secret: 'browser-suite-secret', response: GOOD_TOKEN, remoteip: '127.0.0.1' }]);
-      const rows = await stored(form.formId, 'email', visitor);
-      assert.equal(rows.length, 1);
-      assert.deepEqual(rows[0]?.data, { email: visitor });
-      assert.equal(rows[0]?.status, 'new');
+      const row = await storedOnce(form.formId, 'email', visitor);
+      assert.deepEqual(row.data, { email: visitor });
+      assert.equal(row.status, 'new');
       assertClean(problems);
     });
 
@@ -526,9 +527,8 @@ for (const target of databaseTargets) {
       await humanPause(page);
       await book.click();
       await host.getByRole('status').filter({ hasText: 'Booked.' }).waitFor();
-      const rows = await stored(form.formId, 'name', visitor);
-      assert.equal(rows.length, 1);
-      assert.deepEqual(rows[0]?.data, {
+      const row = await storedOnce(form.formId, 'name', visitor);
+      assert.deepEqual(row.data, {
         name: visitor,
         email: 'ada@example.com',
         phone: '+1 (415) 555-0100',
