@@ -15,6 +15,7 @@ import type { Logger } from './logger.ts';
 import { observeRequests } from './http/observe.ts';
 import { steps } from './http/steps.ts';
 import type { Metrics } from './metrics.ts';
+import { deliveryRoutes } from './routes/deliveries.ts';
 import { embedRoutes, embedSnippets } from './routes/embed.ts';
 import { formRoutes } from './routes/forms.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps): App {
   const formApi = formRoutes(db, forms, (formId) => embedSnippets(config.publicUrl, deps.widget, formId));
   const embed = embedRoutes(deps.widget);
   const submissions = submissionRoutes(db);
+  const deliveries = deliveryRoutes(db);
 
   // The submission route comes first: the router tries routes in order, and it is the hot one.
   const routes: Route[] = [
@@ -187,6 +189,8 @@ export function createApp(deps: AppDeps): App {
     ['patch', '/api/forms/:formId', requireSession, formApi.update],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
     ['get', '/api/forms/:formId/submissions', requireSession, submissions.list],
+    ['get', '/api/submissions/:id/deliveries', requireSession, deliveries.list],
+    ['post', '/api/deliveries/:id/retry', requireSession, deliveries.retry],
   ];
 
   const app = express();

@@ -1,11 +1,14 @@
-// The command line: `start` (the service), `migrate` (apply sql/ and exit).
+// The command line: `start` (the service, with a worker), `migrate` (apply sql/ and exit),
+// `worker` (a notification worker alone, on PostgreSQL).
 // `npm start` runs `start`; a bad environment stops boot with a message naming the variable.
 
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
+import { createLogger } from './logger.ts';
 import { startService } from './server.ts';
+import { startWorker } from './worker.ts';
 import { widgetBundle, type WidgetBundle } from './services/widget-bundle.ts';
 
 function banner(config: Readonly<Config>, url: string, boot: Awaited<ReturnType<typeof startService>>['bootstrap'], widget: WidgetBundle): string {
@@ -69,8 +72,30 @@ async function main(command: string | undefined): Promise<void> {
       }
       return;
     }
+    case 'worker': {
+      // A worker of its own, beside any number of others and of services: PostgreSQL only (an
+      // embedded PGlite database belongs to the one process that opened it; `start` runs a worker).
+      if (!config.databaseUrl) {
+        throw new ConfigError('npm run worker needs DATABASE_URL (PostgreSQL); with the embedded database, `npm start` runs the worker itself.');
+      }
+      const db = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+      await migrate(db);
+      const logger = createLogger(config.logLevel);
+      const worker = startWorker({ db, config, logger });
+      logger.info({ database: 'postgres' }, 'worker started');
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'worker stopping');
+        void worker
+          .stop()
+          .then(() => db.close())
+          .then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      return;
+    }
     default:
-      process.stderr.write('Usage: tsx ingest/cli.ts <start|migrate>\n');
+      process.stderr.write('Usage: tsx ingest/cli.ts <start|migrate|worker>\n');
       process.exitCode = 2;
   }
 }

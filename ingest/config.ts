@@ -65,6 +65,11 @@ const envSchema = z.object({
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
   DEMO: flag(true),
+  WORKER: flag(true),
+  WORKER_POLL_MS: positiveInt(1000),
+  JOB_MAX_ATTEMPTS: positiveInt(8),
+  JOB_RETRY_BASE_MS: positiveInt(30_000),
+  WEBHOOK_ALLOW_PRIVATE: flag(false),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -111,6 +116,15 @@ export interface Config {
   submissionBatchSize: number;
   /** Create the demo site and form on an empty database. */
   demo: boolean;
+  /** The notification worker: whether `start` runs one, and how it retries. */
+  worker: {
+    enabled: boolean;
+    pollMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    /** Development only: let webhooks reach private, loopback and link-local addresses, over http. */
+    allowPrivateWebhooks: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -175,6 +189,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     submissionBatchSize: e.SUBMISSION_BATCH_SIZE,
     demo: e.DEMO,
+    worker: Object.freeze({
+      enabled: e.WORKER,
+      pollMs: e.WORKER_POLL_MS,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryBaseMs: e.JOB_RETRY_BASE_MS,
+      allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE,
+    }),
   };
   return Object.freeze(config);
 }

@@ -1,5 +1,6 @@
 // Starts the whole service from a Config: database (PostgreSQL or embedded PGlite), migrations,
-// first-start bootstrap, rate-limit store, HTTP server. Returns a handle that stops it cleanly.
+// first-start bootstrap, rate-limit store, HTTP server, the notification worker (unless
+// WORKER=false). Returns a handle that stops it cleanly.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { Metrics } from './metrics.ts';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.ts';
 import { loadSecrets } from './services/secrets.ts';
 import { widgetBundle } from './services/widget-bundle.ts';
+import { startWorker } from './worker.ts';
 
 export interface RunningService {
   /** Where this process listens, e.g. http://127.0.0.1:8080. */
@@ -60,6 +62,7 @@ export async function startService(config: Readonly<Config>, logger = createLogg
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
     logger.info({ url, database: db.kind }, 'listening');
+    const worker = config.worker.enabled ? startWorker({ db, config, logger }) : undefined;
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -69,6 +72,7 @@ export async function startService(config: Readonly<Config>, logger = createLogg
           server.closeIdleConnections();
         });
         await drain();
+        await worker?.stop();
         for (const step of cleanup) await step();
       })());
     return { url, db, bootstrap: boot, logger, close };

@@ -423,7 +423,10 @@ for (const target of databaseTargets) {
         assert.equal(stored.siteId, owner.siteId);
         assert.equal(stored.name, 'Contact us');
         assert.deepEqual(stored.schema, CONTACT_SCHEMA);
-        assert.deepEqual(stored.settings, SETTINGS);
+        // A webhook URL gets a signing secret made by the service.
+        const { webhookSecret, ...rest } = stored.settings as typeof SETTINGS & { webhookSecret: string };
+        assert.match(webhookSecret, /^whsec_[A-Za-z0-9_-]{32}$/);
+        assert.deepEqual(rest, SETTINGS);
 
         // It is live on the public endpoint at once.
         const post = await postJson(app.url, form.id, VALID_CONTACT, { origin: SITE_ORIGIN });
@@ -435,7 +438,7 @@ for (const target of databaseTargets) {
         assert.equal(created.status, 201);
         const form = created.body as FormPayload;
         assert.equal(form.schema, null);
-        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, retentionDays: null, captcha: null });
+        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, webhookSecret: null, retentionDays: null, captcha: null });
         const post = await postJson(app.url, form.id, { whatever: 'you like', count: 2 });
         assert.equal(post.status, 201);
       });
@@ -782,6 +785,7 @@ for (const target of databaseTargets) {
           notifyEmails: ['sales@shop.example'],
           notifyWhatsapp: ['+14155550100'],
           webhookUrl: null,
+          webhookSecret: null,
           retentionDays: 30,
           captcha: null,
         });

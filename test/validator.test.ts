@@ -733,6 +733,7 @@ describe('saving form settings', () => {
       notifyEmails: [],
       notifyWhatsapp: [],
       webhookUrl: null,
+      webhookSecret: null,
       retentionDays: null,
       captcha: null,
     });

@@ -8,8 +8,8 @@ import { accountOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
 import { createFormInput, updateFormInput } from '../services/form-definition.ts';
-import { FORM_ID_PATTERN, isUuid, newFormId } from '../services/ids.ts';
-import { getFormForAccount, listFormsByAccount, saveForm, updateFormForAccount, type Form } from '../store/forms.ts';
+import { FORM_ID_PATTERN, isUuid, newFormId, randomToken } from '../services/ids.ts';
+import { getFormForAccount, listFormsByAccount, saveForm, updateFormForAccount, type Form, type FormSettings } from '../store/forms.ts';
 import { getSiteForAccount } from '../store/sites.ts';
 
 export function presentForm(form: Form) {
@@ -63,7 +63,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
           accountId,
           name: input.name,
           schema: input.schema,
-          settings: input.settings,
+          settings: withWebhookSecret(input.settings),
         });
         res.status(201).json(presentForm(form));
         return;
@@ -100,7 +100,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
     const form = await updateFormForAccount(db, accountId, formId, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.schema !== undefined ? { schema: input.schema } : {}),
-      ...(input.settings !== undefined ? { settings: { ...current.settings, ...dropUndefined(input.settings) } } : {}),
+      ...(input.settings !== undefined ? { settings: withWebhookSecret({ ...current.settings, ...dropUndefined(input.settings) }) } : {}),
     });
     if (!form) throw formNotFound(formId);
     directory.invalidate(formId);
@@ -108,6 +108,11 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
   };
 
   return { list, create, get, embed, update };
+}
+
+/** A form with a webhook gets a signing secret (whsec_...) when it has none. */
+function withWebhookSecret(settings: FormSettings): FormSettings {
+  return settings.webhookUrl && !settings.webhookSecret ? { ...settings, webhookSecret: `whsec_${randomToken(24)}` } : settings;
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

@@ -95,6 +95,7 @@ const settingsFields = {
   notifyEmails: z.array(z.string().trim().toLowerCase().refine(isEmail, 'must be an email address')).max(20),
   notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10),
   webhookUrl: httpUrl(['http:', 'https:']).nullable(),
+  webhookSecret: z.string().regex(/^[\x21-\x7e]{16,200}$/, 'must be 16 to 200 visible ASCII characters').nullable(),
   retentionDays: z.number().int().min(1).max(3650).nullable(),
   captcha: z
     .object({
@@ -113,6 +114,7 @@ export const formSettingsSchema = z
     notifyEmails: settingsFields.notifyEmails.default([]),
     notifyWhatsapp: settingsFields.notifyWhatsapp.default([]),
     webhookUrl: settingsFields.webhookUrl.default(null),
+    webhookSecret: settingsFields.webhookSecret.default(null),
     retentionDays: settingsFields.retentionDays.default(null),
     captcha: settingsFields.captcha.default(null),
   })

@@ -15,6 +15,8 @@ export interface FormSettings {
   notifyEmails: string[];
   notifyWhatsapp: string[];
   webhookUrl: string | null;
+  /** Signs each webhook (Formline-Signature); made by the service when a webhook URL is set. */
+  webhookSecret: string | null;
   retentionDays: number | null;
   captcha: CaptchaSettings | null;
 }
@@ -24,6 +26,7 @@ export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
   notifyEmails: [],
   notifyWhatsapp: [],
   webhookUrl: null,
+  webhookSecret: null,
   retentionDays: null,
   captcha: null,
 });

@@ -28,3 +28,182 @@ export async function listJobsBySubmission(db: Queryable, submissionId: string):
   );
   return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, status: row.status }));
 }
+
+export interface ClaimedJob {
+  id: number;
+  submissionId: string;
+  kind: 'email' | 'whatsapp' | 'webhook';
+  target: string;
+  /** This attempt's number, from 1. */
+  attempt: number;
+}
+
+/**
+ * Claims up to `limit` due jobs for this worker: queued ones whose time has come, and running
+ * ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED` lets any number of
+ * workers claim at once without waiting on, or taking, each other's jobs; the lease keeps a job
+ * theirs until it is finished or the lease expires.
+ */
+export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedJob[]> {
+  const rows = await db.query<{ id: number; submission_id: string; kind: ClaimedJob['kind']; target: string; attempts: number }>(
+    `with queued as (
+       select id from jobs where status = 'queued' and run_at <= now() order by run_at limit $1 for update skip locked
+     ), expired as (
+       select id from jobs where status = 'running' and locked_until < now() limit $1 for update skip locked
+     )
+     update jobs j
+        set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => $2), updated_at = now()
+      where j.id in (select id from queued union all select id from expired)
+     returning j.id, j.submission_id, j.kind, j.target, j.attempts`,
+    [limit, leaseSeconds],
+  );
+  return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
+}
+
+/** What a notification says: the submission with its form and site. */
+export interface JobSubject {
+  submissionId: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  formId: string;
+  formName: string;
+  schema: import('../../widget/schema.ts').FormSchema | null;
+  webhookSecret: string | null;
+  siteId: string;
+  siteName: string;
+}
+
+export async function getJobSubject(db: Queryable, submissionId: string): Promise<JobSubject | null> {
+  const [row] = await db.query<{
+    id: string;
+    data: Record<string, unknown>;
+    created_at: Date;
+    form_id: string;
+    form_name: string;
+    schema: JobSubject['schema'];
+    webhook_secret: string | null;
+    site_id: string;
+    site_name: string;
+  }>(
+    `select s.id, s.data, s.created_at, f.id as form_id, f.name as form_name, f.schema,
+            f.settings->>'webhookSecret' as webhook_secret, si.id as site_id, si.name as site_name
+       from submissions s
+       join forms f on f.id = s.form_id
+       join sites si on si.id = s.site_id
+      where s.id = $1`,
+    [submissionId],
+  );
+  if (!row) return null;
+  return {
+    submissionId: row.id,
+    data: row.data,
+    createdAt: row.created_at,
+    formId: row.form_id,
+    formName: row.form_name,
+    schema: row.schema,
+    webhookSecret: row.webhook_secret,
+    siteId: row.site_id,
+    siteName: row.site_name,
+  };
+}
+
+export type AttemptOutcome = 'sent' | 'failed' | 'dead';
+
+/** Records an attempt and moves the job on: done, queued again at `retryAt`, or dead. */
+export async function settleJob(
+  db: Queryable,
+  job: ClaimedJob,
+  outcome: AttemptOutcome,
+  error: string | null,
+  retryAt: Date | null,
+): Promise<void> {
+  await db.query(
+    `with attempt as (
+       insert into delivery_attempts (job_id, submission_id, attempt, outcome, error) values ($1, $2, $3, $4, $5)
+     )
+     update jobs
+        set status = case $4::text when 'sent' then 'done' when 'dead' then 'dead' else 'queued' end,
+            run_at = coalesce($6::timestamptz, run_at),
+            locked_until = null, last_error = $5, updated_at = now()
+      where id = $1`,
+    [job.id, job.submissionId, job.attempt, outcome, error, retryAt],
+  );
+}
+
+/**
+ * A job that cannot be attempted yet (its channel is not configured): back in the queue without
+ * spending an attempt, with the reason for the console and the logs.
+ */
+export async function postponeJob(db: Queryable, job: ClaimedJob, reason: string, runAt: Date): Promise<void> {
+  await db.query(
+    `update jobs set status = 'queued', attempts = attempts - 1, run_at = $2, locked_until = null, last_error = $3, updated_at = now()
+      where id = $1`,
+    [job.id, runAt, reason],
+  );
+}
+
+export interface Delivery {
+  id: number;
+  channel: string;
+  target: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  history: { attempt: number; outcome: AttemptOutcome; error: string | null; at: Date }[];
+}
+
+/** A submission's notification jobs with their attempts, if the submission is the account's. */
+export async function listDeliveries(db: Queryable, accountId: string, submissionId: string): Promise<Delivery[] | null> {
+  const rows = await db.query<{
+    id: number;
+    kind: string;
+    target: string;
+    status: string;
+    attempts: number;
+    last_error: string | null;
+    run_at: Date;
+    history: { attempt: number; outcome: AttemptOutcome; error: string | null; at: string }[] | null;
+    found: boolean;
+  }>(
+    `select j.id, j.kind, j.target, j.status, j.attempts, j.last_error, j.run_at,
+            (select json_agg(json_build_object('attempt', a.attempt, 'outcome', a.outcome, 'error', a.error, 'at', a.created_at) order by a.id)
+               from delivery_attempts a where a.job_id = j.id) as history
+       from submissions s
+       join jobs j on j.submission_id = s.id
+      where s.id = $1 and s.account_id = $2
+      order by j.id`,
+    [submissionId, accountId],
+  );
+  if (rows.length === 0) {
+    const [exists] = await db.query('select 1 from submissions where id = $1 and account_id = $2', [submissionId, accountId]);
+    if (!exists) return null;
+  }
+  return rows.map((row) => ({
+    id: row.id,
+    channel: row.kind,
+    target: row.target,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    nextAttemptAt: row.status === 'queued' ? row.run_at : null,
+    history: (row.history ?? []).map((h) => ({ ...h, at: new Date(h.at) })),
+  }));
+}
+
+/** Sends a dead (or waiting) job again, at once, with a fresh set of attempts. Null if not the account's. */
+export async function retryJob(db: Queryable, accountId: string, jobId: number): Promise<{ status: string } | null> {
+  const [row] = await db.query<{ status: string }>(
+    `update jobs j set status = 'queued', attempts = 0, run_at = now(), locked_until = null, updated_at = now()
+       from submissions s
+      where j.id = $1 and s.id = j.submission_id and s.account_id = $2 and j.status in ('dead', 'queued')
+      returning j.status`,
+    [jobId, accountId],
+  );
+  if (row) return row;
+  const [existing] = await db.query<{ status: string }>(
+    'select j.status from jobs j join submissions s on s.id = j.submission_id where j.id = $1 and s.account_id = $2',
+    [jobId, accountId],
+  );
+  return existing ?? null;
+}

@@ -1,0 +1,37 @@
+// What every delivery channel answers for one attempt.
+
+import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
+
+export type ChannelResult =
+  | { outcome: 'sent' }
+  /** `permanent`: retrying cannot help (a refused target, a rejected address): dead at once. */
+  | { outcome: 'failed'; error: string; permanent?: boolean }
+  /** Not attempted: the channel is not configured; the job waits without spending an attempt. */
+  | { outcome: 'waiting'; reason: string };
+
+export interface Channel {
+  deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult>;
+  close?(): void;
+}
+
+/** A channel whose settings are missing: every job waits, with the reason. */
+export function waitingChannel(reason: string): Channel {
+  return { deliver: async () => ({ outcome: 'waiting', reason }) };
+}
+
+/** A submission's values as text, in the schema's order with its labels (else as sent). */
+export function fieldRows(subject: JobSubject): { label: string; value: string }[] {
+  const asText = (value: unknown): string => {
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+    if (Array.isArray(value)) return value.map(asText).join(', ');
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  };
+  if (subject.schema) {
+    return subject.schema.fields
+      .filter((field) => field.type !== 'hidden' || subject.data[field.name] !== undefined)
+      .map((field) => ({ label: field.label ?? field.name, value: asText(subject.data[field.name]) }));
+  }
+  return Object.entries(subject.data).map(([name, value]) => ({ label: name, value: asText(value) }));
+}

@@ -1,0 +1,161 @@
+// Webhooks: the submission as JSON, POSTed to the form's URL and signed like Stripe's:
+// `Formline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the form's secret>`.
+// Targets on private, loopback, link-local or otherwise internal addresses are refused (SSRF), by
+// the address actually connected to (so DNS cannot be used to swap one in), and only https is
+// used, unless the development setting WEBHOOK_ALLOW_PRIVATE is on. Every wait is bounded.
+
+import { createHmac } from 'node:crypto';
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
+import type { Channel, ChannelResult } from './channel.ts';
+
+const TIMEOUT_MS = 10_000;
+const SIGNATURE_HEADER = 'Formline-Signature';
+
+const INTERNAL = new net.BlockList();
+for (const [address, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  INTERNAL.addSubnet(address, prefix, 'ipv4');
+}
+for (const [address, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  // (IPv4-mapped addresses are judged as IPv4 below: a ::ffff:0:0/96 rule here would also match
+  // every IPv4 address, as BlockList checks IPv4 against mapped IPv6 rules.)
+  ['64:ff9b::', 96],
+  ['100::', 64],
+  ['2001:db8::', 32],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  INTERNAL.addSubnet(address, prefix, 'ipv6');
+}
+
+export function isInternalAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 0) return true;
+  // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it is.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return INTERNAL.check(mapped, 'ipv4');
+  return INTERNAL.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+export class RefusedTarget extends Error {}
+
+/** The signature header value for a body, at a time. */
+export function signWebhook(secret: string, body: string, unixSeconds: number): string {
+  const v1 = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${v1}`;
+}
+
+/** A dns.lookup that refuses internal addresses (unless allowed). */
+function guardedLookup(allowPrivate: boolean): net.LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const list = addresses as dns.LookupAddress[];
+      const refused = list.find((a) => isInternalAddress(a.address));
+      if (refused && !allowPrivate) {
+        return callback(new RefusedTarget(`refused: ${hostname} resolves to the internal address ${refused.address}`), '', 0);
+      }
+      if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+      const first = list[0];
+      if (!first) return callback(new Error(`no address for ${hostname}`), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+function post(url: URL, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const client = url.protocol === 'https:' ? https : http;
+    const request = client.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        lookup: guardedLookup(allowPrivate),
+        timeout: TIMEOUT_MS,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Why a URL may not be a webhook target, or null when it may be (addresses are checked again on connect). */
+export function webhookTargetProblem(target: string, allowPrivate: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return 'refused: not a URL';
+  }
+  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) return 'refused: webhooks are sent over https only';
+  if (url.username || url.password) return 'refused: credentials in the URL';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(host) && isInternalAddress(host) && !allowPrivate) return `refused: ${host} is an internal address`;
+  if (!allowPrivate && /(^|\.)(localhost|local|internal)$/i.test(host)) return `refused: ${host} is an internal name`;
+  return null;
+}
+
+export function webhookPayload(subject: JobSubject): string {
+  return JSON.stringify({
+    id: subject.submissionId,
+    formId: subject.formId,
+    formName: subject.formName,
+    siteId: subject.siteId,
+    siteName: subject.siteName,
+    createdAt: subject.createdAt.toISOString(),
+    data: subject.data,
+  });
+}
+
+export function webhookChannel(options: { allowPrivate: boolean }): Channel {
+  return {
+    async deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult> {
+      const problem = webhookTargetProblem(job.target, options.allowPrivate);
+      if (problem) return { outcome: 'failed', error: `webhook ${problem}`, permanent: true };
+      if (!subject.webhookSecret) return { outcome: 'failed', error: 'webhook: the form has no signing secret', permanent: true };
+      const body = webhookPayload(subject);
+      try {
+        const status = await post(new URL(job.target), body, {
+          'Content-Type': 'application/json',
+          'User-Agent': 'Formline-Webhooks/1',
+          [SIGNATURE_HEADER]: signWebhook(subject.webhookSecret, body, Math.floor(Date.now() / 1000)),
+          'Formline-Delivery': String(job.id),
+        }, options.allowPrivate);
+        if (status >= 200 && status < 300) return { outcome: 'sent' };
+        return { outcome: 'failed', error: `webhook: the receiver answered ${status}`, permanent: status === 410 };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { outcome: 'failed', error: `webhook: ${message}`, permanent: error instanceof RefusedTarget };
+      }
+    },
+  };
+}
