@@ -70,6 +70,7 @@ const envSchema = z.object({
   JOB_MAX_ATTEMPTS: positiveInt(8),
   JOB_RETRY_BASE_MS: positiveInt(30_000),
   WEBHOOK_ALLOW_PRIVATE: flag(false),
+  WHATSAPP_DIGEST_SECONDS: positiveInt(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -92,6 +93,8 @@ export interface Config {
     whatsappFrom: string | undefined;
     whatsappContentSid: string | undefined;
     apiBase: string | undefined;
+    /** After an alert to an admin, later submissions to the form within this window go out as one digest. */
+    digestSeconds: number;
   };
   stripe: {
     secretKey: string | undefined;
@@ -169,6 +172,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       whatsappFrom: e.TWILIO_WHATSAPP_FROM,
       whatsappContentSid: e.TWILIO_WHATSAPP_CONTENT_SID,
       apiBase: e.TWILIO_API_BASE,
+      digestSeconds: e.WHATSAPP_DIGEST_SECONDS,
     }),
     stripe: Object.freeze({
       secretKey: e.STRIPE_SECRET_KEY,

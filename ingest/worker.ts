@@ -7,11 +7,11 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
-import type { Channel } from './notify/channel.ts';
+import type { Channel, ChannelResult } from './notify/channel.ts';
 import { emailChannel } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
-import { waitingChannel } from './notify/channel.ts';
-import { claimJobs, getJobSubject, postponeJob, settleJob, type ClaimedJob } from './store/jobs.ts';
+import { whatsappChannel } from './notify/whatsapp.ts';
+import { claimJobs, claimSiblingJobs, getJobSubject, lastSentAt, postponeJob, settleJob, type ClaimedJob, type JobSubject } from './store/jobs.ts';
 
 const BATCH = 10;
 const LEASE_SECONDS = 120;
@@ -32,7 +32,7 @@ export function defaultChannels(config: Readonly<Config>): Record<ClaimedJob['ki
   return {
     email: emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom, consoleUrl: `${config.publicUrl}/console/` }),
     webhook: webhookChannel({ allowPrivate: config.worker.allowPrivateWebhooks }),
-    whatsapp: waitingChannel('waiting: WhatsApp alerts are not available in this version'),
+    whatsapp: whatsappChannel(config.twilio, `${config.publicUrl}/console/`),
   };
 }
 
@@ -49,13 +49,39 @@ export function startWorker(deps: {
   let wake: (() => void) | undefined;
   const reported = new Set<string>();
 
-  const handle = async (job: ClaimedJob): Promise<void> => {
-    const subject = await getJobSubject(db, job.submissionId);
-    if (!subject) {
-      await settleJob(db, job, 'dead', 'the submission no longer exists', null);
-      return;
+  /** Delivers one job, or (for a channel with digests) the batch's jobs of one target together. */
+  const handle = async (jobs: ClaimedJob[]): Promise<void> => {
+    const loaded = await Promise.all(jobs.map(async (job) => ({ job, subject: await getJobSubject(db, job.submissionId) })));
+    const byForm = new Map<string, { job: ClaimedJob; subject: JobSubject }[]>();
+    for (const { job, subject } of loaded) {
+      if (!subject) await settleJob(db, job, 'dead', 'the submission no longer exists', null);
+      else byForm.set(subject.formId, [...(byForm.get(subject.formId) ?? []), { job, subject }]);
     }
-    const result = await channels[job.kind].deliver(job, subject);
+    for (const [formId, members] of byForm) {
+      const lead = members[0] as { job: ClaimedJob; subject: JobSubject };
+      const channel = channels[lead.job.kind];
+      // A channel with digests: one message per target and form per window. Within the window
+      // the jobs wait (spending no attempt) until it ends; then the first takes every queued job
+      // of the same target and form with it, as one message.
+      let group = members;
+      if (channel.digestSeconds) {
+        const windowMs = channel.digestSeconds * 1000;
+        const last = await lastSentAt(db, lead.job.kind, lead.job.target, formId);
+        if (last && Date.now() - last.getTime() < windowMs) {
+          const reason = `waiting: gathered into a digest (one message per ${channel.digestSeconds} s)`;
+          for (const member of members) await postponeJob(db, member.job, reason, new Date(last.getTime() + windowMs));
+          continue;
+        }
+        const siblings = await claimSiblingJobs(db, lead.job, formId, LEASE_SECONDS);
+        const more = await Promise.all(siblings.map(async (job) => ({ job, subject: await getJobSubject(db, job.submissionId) })));
+        group = [...members, ...more.filter((m): m is { job: ClaimedJob; subject: JobSubject } => m.subject !== null)];
+      }
+      const result = await channel.deliver(lead.job, lead.subject, group.slice(1).map((m) => m.subject));
+      for (const member of group) await settle(member.job, result);
+    }
+  };
+
+  const settle = async (job: ClaimedJob, result: ChannelResult): Promise<void> => {
     if (result.outcome === 'waiting') {
       if (!reported.has(`${job.kind}:${result.reason}`)) log.warn({ channel: job.kind }, result.reason);
       reported.add(`${job.kind}:${result.reason}`);
@@ -78,11 +104,17 @@ export function startWorker(deps: {
       let jobs: ClaimedJob[] = [];
       try {
         jobs = await claimJobs(db, BATCH, LEASE_SECONDS);
+        // Jobs of a digest channel for one target go together; every other job alone.
+        const units = new Map<string, ClaimedJob[]>();
+        for (const job of jobs) {
+          const key = channels[job.kind].digestSeconds ? `${job.kind}\u0000${job.target}` : `job\u0000${job.id}`;
+          units.set(key, [...(units.get(key) ?? []), job]);
+        }
         await Promise.all(
-          jobs.map((job) =>
-            handle(job).catch((error: unknown) => {
+          [...units.values()].map((unit) =>
+            handle(unit).catch((error: unknown) => {
               // The lease runs out and another attempt is made.
-              log.error({ err: error, job: job.id }, 'job handling failed');
+              log.error({ err: error, jobs: unit.map((job) => job.id) }, 'job handling failed');
             }),
           ),
         );

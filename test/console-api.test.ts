@@ -407,6 +407,7 @@ for (const target of databaseTargets) {
         notifyWhatsapp: ['+14155550100'],
         webhookUrl: 'https://hooks.shop.example/formline',
         retentionDays: 90,
+        whatsappContentSid: null,
         captcha: null,
       };
 
@@ -438,7 +439,7 @@ for (const target of databaseTargets) {
         assert.equal(created.status, 201);
         const form = created.body as FormPayload;
         assert.equal(form.schema, null);
-        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, webhookSecret: null, retentionDays: null, captcha: null });
+        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, webhookSecret: null, whatsappContentSid: null, retentionDays: null, captcha: null });
         const post = await postJson(app.url, form.id, { whatever: 'you like', count: 2 });
         assert.equal(post.status, 201);
       });
@@ -786,6 +787,7 @@ for (const target of databaseTargets) {
           notifyWhatsapp: ['+14155550100'],
           webhookUrl: null,
           webhookSecret: null,
+          whatsappContentSid: null,
           retentionDays: 30,
           captcha: null,
         });

@@ -1,7 +1,8 @@
 // Notifications delivered by the worker from the outbox: email to a real SMTP server on loopback
 // (content, headers, escaping), through an SMTP outage with two workers at once (each message
 // exactly once), jobs that wait while SMTP is not configured, dead letters and the console's retry,
-// and signed webhooks (every signature verified by the receiver) with SSRF targets refused.
+// signed webhooks (every signature verified by the receiver) with SSRF targets refused, and
+// WhatsApp alerts through the real `twilio` client against a stand-in of Twilio's Messages API.
 
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -17,6 +18,7 @@ import { SITE_ORIGIN, consoleHeaders, seedAccount, signIn, startTestApp, type Se
 import { errorOf, postJson, send } from './helpers/http.ts';
 import { startMailServer, type MailServer } from './helpers/mail-server.ts';
 import { freePort } from './helpers/ports.ts';
+import { NUMBERS, startTwilioStandIn, type TwilioStandIn } from './helpers/twilio-stand-in.ts';
 
 const OWNER = 'owner@shop.example';
 const HOSTILE = {
@@ -301,6 +303,143 @@ for (const target of databaseTargets) {
         assert.equal(isInternalAddress('93.184.216.34'), false);
         assert.equal(isInternalAddress('2606:2800:220:1:248:1893:25c8:1946'), false);
         assert.equal(isInternalAddress('100.64.0.1'), true);
+      });
+    });
+
+    describe('WhatsApp through Twilio', () => {
+      let twilio: TwilioStandIn;
+      const SID = 'AC0123456789abcdef0123456789abcdef';
+      const TOKEN = 'twilio-auth-token-for-tests';
+      const TEMPLATE = 'HX0123456789abcdef0123456789abcdef';
+      const twilioEnv = (extra: Env = {}): Env => ({
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        TWILIO_WHATSAPP_FROM: '+14155238886',
+        TWILIO_API_BASE: twilio.apiBase,
+        WHATSAPP_DIGEST_SECONDS: '2',
+        ...extra,
+      });
+      const requestsTo = (number: string) => twilio.requests.filter((r) => r.params['To'] === `whatsapp:${number}`);
+      const alertForm = (numbers: string[], settings: Record<string, unknown> = {}) =>
+        seedAccount(opened.db, { settings: { notifyEmails: [], notifyWhatsapp: numbers, ...settings } });
+      const alert = { name: 'Ada Lovelace', email: 'ada@example.com', message: 'Please call me back about the quote.', consent: true };
+      const settled = (id: string, status: string) =>
+        eventually(async () => {
+          const jobs = await jobsOf(id);
+          return jobs.length && jobs.every((job) => job.status === status) ? jobs : undefined;
+        }, `jobs ${status}`);
+
+      before(async () => {
+        twilio = await startTwilioStandIn();
+      });
+      after(() => twilio.close());
+
+      it('sends the approved template (ContentSid + ContentVariables) from the WhatsApp sender to each admin, with basic auth', async () => {
+        const numbers = ['+14155550100', '+447700900123'];
+        const seeded = await alertForm(numbers);
+        const id = await submit(seeded.formId, alert);
+        worker(twilioEnv({ TWILIO_WHATSAPP_CONTENT_SID: TEMPLATE }));
+        await settled(id, 'done');
+        await stopWorkers();
+        for (const number of numbers) {
+          const [request] = requestsTo(number);
+          assert.ok(request, number);
+          assert.equal(request.accountSid, SID);
+          assert.equal(request.authorization, 'Basic ' + Buffer.from(`${SID}:${TOKEN}`).toString('base64'));
+          assert.equal(request.params['From'], 'whatsapp:+14155238886');
+          assert.equal(request.params['ContentSid'], TEMPLATE);
+          assert.equal(request.params['Body'], undefined);
+          assert.deepEqual(JSON.parse(request.params['ContentVariables'] ?? '{}'), {
+            1: (await opened.db.query<{ name: string }>('select name from forms where id = $1', [seeded.formId]))[0]?.name,
+            2: 'Your name: Ada Lovelace · Email: ada@example.com · Message: Please call me back about the quote.',
+            3: `http://console.formline.test/console/#/submissions/${id}`,
+          });
+        }
+      });
+
+      it("uses the form's own template over the service's, and a free-form Body only where no template is configured", async () => {
+        const own = 'HXfedcba9876543210fedcba9876543210';
+        const withOwn = await alertForm(['+14155550111'], { whatsappContentSid: own });
+        const plain = await alertForm(['+14155550112']);
+        const ownId = await submit(withOwn.formId, alert);
+        worker(twilioEnv({ TWILIO_WHATSAPP_CONTENT_SID: TEMPLATE }));
+        await settled(ownId, 'done');
+        await stopWorkers();
+        assert.equal(requestsTo('+14155550111')[0]?.params['ContentSid'], own);
+        const plainId = await submit(plain.formId, alert);
+        worker(twilioEnv());
+        await settled(plainId, 'done');
+        await stopWorkers();
+        const [request] = requestsTo('+14155550112');
+        assert.equal(request?.params['ContentSid'], undefined);
+        assert.match(request?.params['Body'] ?? '', /^New submission to Form \d+: Your name: Ada Lovelace · Email: ada@example\.com · Message: Please call me back about the quote\.\nhttp:\/\/console\.formline\.test\/console\/#\/submissions\//);
+      });
+
+      it('retries 429 and 5xx; dead-letters an invalid number at once (one request); records 63016 as needing a template', async () => {
+        const seeded = await alertForm([NUMBERS.busy, NUMBERS.flaky, NUMBERS.invalid, NUMBERS.outsideWindow]);
+        const id = await submit(seeded.formId, alert);
+        worker(twilioEnv());
+        const jobs = await eventually(async () => {
+          const all = await jobsOf(id);
+          return all.every((job) => job.status === 'done' || job.status === 'dead') ? all : undefined;
+        }, 'every WhatsApp job settled');
+        // Give a retry storm the chance to show itself.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await stopWorkers();
+        const byTarget = Object.fromEntries(
+          (await opened.db.query<{ target: string; status: string; attempts: number; last_error: string | null }>(
+            'select target, status, attempts, last_error from jobs where submission_id = $1',
+            [id],
+          )).map((job) => [job.target, job]),
+        );
+        assert.equal(jobs.length, 4);
+        assert.deepEqual([byTarget[NUMBERS.busy]?.status, byTarget[NUMBERS.busy]?.attempts], ['done', 2]);
+        assert.deepEqual(requestsTo(NUMBERS.busy).map((r) => r.status), [429, 201]);
+        assert.deepEqual([byTarget[NUMBERS.flaky]?.status, byTarget[NUMBERS.flaky]?.attempts], ['done', 2]);
+        assert.deepEqual(requestsTo(NUMBERS.flaky).map((r) => r.status), [503, 201]);
+        assert.deepEqual([byTarget[NUMBERS.invalid]?.status, byTarget[NUMBERS.invalid]?.attempts], ['dead', 1]);
+        assert.equal(requestsTo(NUMBERS.invalid).length, 1);
+        assert.match(byTarget[NUMBERS.invalid]?.last_error ?? '', /400 \(21211\)/);
+        assert.deepEqual([byTarget[NUMBERS.outsideWindow]?.status, byTarget[NUMBERS.outsideWindow]?.attempts], ['dead', 1]);
+        assert.equal(requestsTo(NUMBERS.outsideWindow).length, 1);
+        assert.match(byTarget[NUMBERS.outsideWindow]?.last_error ?? '', /^whatsapp 63016: .*configure an approved template/);
+      });
+
+      it('turns a burst into one alert now and one digest, per admin, not a flood', async () => {
+        const numbers = ['+14155550121', '+14155550122'];
+        const seeded = await alertForm(numbers);
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push(await submit(seeded.formId, { ...alert, name: `Burst ${i}` }));
+        worker(twilioEnv());
+        for (const id of ids) await settled(id, 'done');
+        // Nothing more comes once the window is over.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        await stopWorkers();
+        for (const number of numbers) {
+          const sent = requestsTo(number);
+          assert.ok(sent.length >= 1 && sent.length <= 2, `${sent.length} messages to ${number}`);
+          const total = sent.reduce((sum, r) => sum + (/^(\d+) new submissions/.exec(r.params['Body'] ?? '')?.[1] ? Number(/^(\d+)/.exec(r.params['Body'] ?? '')?.[1]) : 1), 0);
+          assert.equal(total, 7, `every submission is in an alert to ${number}`);
+        }
+        const more = await submit(seeded.formId, { ...alert, name: 'After the burst' });
+        worker(twilioEnv());
+        await settled(more, 'done');
+        await stopWorkers();
+      });
+
+      it('without Twilio settings the alerts wait, with the reason', async () => {
+        const seeded = await alertForm(['+14155550131']);
+        const id = await submit(seeded.formId, alert);
+        worker({});
+        const [job] = await eventually(async () => {
+          const jobs = await jobsOf(id);
+          return jobs[0]?.last_error ? jobs : undefined;
+        }, 'the waiting reason');
+        await stopWorkers();
+        assert.equal(job?.status, 'queued');
+        assert.equal(job?.attempts, 0);
+        assert.match(job?.last_error ?? '', /^waiting: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set/);
+        assert.equal(requestsTo('+14155550131').length, 0);
       });
     });
   });

@@ -734,6 +734,7 @@ describe('saving form settings', () => {
       notifyWhatsapp: [],
       webhookUrl: null,
       webhookSecret: null,
+      whatsappContentSid: null,
       retentionDays: null,
       captcha: null,
     });

@@ -10,7 +10,10 @@ export type ChannelResult =
   | { outcome: 'waiting'; reason: string };
 
 export interface Channel {
-  deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult>;
+  /** `digest`: other submissions to the same form for the same target, to go out in one message. */
+  deliver(job: ClaimedJob, subject: JobSubject, digest?: JobSubject[]): Promise<ChannelResult>;
+  /** One message per target and form in this many seconds; what arrives meanwhile is sent as a digest. */
+  digestSeconds?: number;
   close?(): void;
 }
 

@@ -96,6 +96,7 @@ const settingsFields = {
   notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10),
   webhookUrl: httpUrl(['http:', 'https:']).nullable(),
   webhookSecret: z.string().regex(/^[\x21-\x7e]{16,200}$/, 'must be 16 to 200 visible ASCII characters').nullable(),
+  whatsappContentSid: z.string().regex(/^HX[0-9a-f]{32}$/, 'must be a Twilio Content SID (HX followed by 32 hex digits)').nullable(),
   retentionDays: z.number().int().min(1).max(3650).nullable(),
   captcha: z
     .object({
@@ -115,6 +116,7 @@ export const formSettingsSchema = z
     notifyWhatsapp: settingsFields.notifyWhatsapp.default([]),
     webhookUrl: settingsFields.webhookUrl.default(null),
     webhookSecret: settingsFields.webhookSecret.default(null),
+    whatsappContentSid: settingsFields.whatsappContentSid.default(null),
     retentionDays: settingsFields.retentionDays.default(null),
     captcha: settingsFields.captcha.default(null),
   })

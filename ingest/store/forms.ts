@@ -17,6 +17,8 @@ export interface FormSettings {
   webhookUrl: string | null;
   /** Signs each webhook (Formline-Signature); made by the service when a webhook URL is set. */
   webhookSecret: string | null;
+  /** An approved WhatsApp template (Twilio ContentSid) for this form's alerts, over the service's. */
+  whatsappContentSid: string | null;
   retentionDays: number | null;
   captcha: CaptchaSettings | null;
 }
@@ -27,6 +29,7 @@ export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
   notifyWhatsapp: [],
   webhookUrl: null,
   webhookSecret: null,
+  whatsappContentSid: null,
   retentionDays: null,
   captcha: null,
 });

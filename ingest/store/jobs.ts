@@ -69,6 +69,7 @@ export interface JobSubject {
   formName: string;
   schema: import('../../widget/schema.ts').FormSchema | null;
   webhookSecret: string | null;
+  whatsappContentSid: string | null;
   siteId: string;
   siteName: string;
 }
@@ -82,11 +83,13 @@ export async function getJobSubject(db: Queryable, submissionId: string): Promis
     form_name: string;
     schema: JobSubject['schema'];
     webhook_secret: string | null;
+    whatsapp_content_sid: string | null;
     site_id: string;
     site_name: string;
   }>(
     `select s.id, s.data, s.created_at, f.id as form_id, f.name as form_name, f.schema,
-            f.settings->>'webhookSecret' as webhook_secret, si.id as site_id, si.name as site_name
+            f.settings->>'webhookSecret' as webhook_secret, f.settings->>'whatsappContentSid' as whatsapp_content_sid,
+            si.id as site_id, si.name as site_name
        from submissions s
        join forms f on f.id = s.form_id
        join sites si on si.id = s.site_id
@@ -102,9 +105,41 @@ export async function getJobSubject(db: Queryable, submissionId: string): Promis
     formName: row.form_name,
     schema: row.schema,
     webhookSecret: row.webhook_secret,
+    whatsappContentSid: row.whatsapp_content_sid,
     siteId: row.site_id,
     siteName: row.site_name,
   };
+}
+
+/** When a message of this kind last went to this target about this form (for digests). */
+export async function lastSentAt(db: Queryable, kind: ClaimedJob['kind'], target: string, formId: string): Promise<Date | null> {
+  const [row] = await db.query<{ at: Date | null }>(
+    `select max(a.created_at) as at
+       from delivery_attempts a
+       join jobs j on j.id = a.job_id
+       join submissions s on s.id = j.submission_id
+      where j.kind = $1 and j.target = $2 and s.form_id = $3 and a.outcome = 'sent'`,
+    [kind, target, formId],
+  );
+  return row?.at ?? null;
+}
+
+/** Claims the other queued jobs of the same kind and target about the same form, due or not (a digest takes them all). */
+export async function claimSiblingJobs(db: Queryable, job: ClaimedJob, formId: string, leaseSeconds: number): Promise<ClaimedJob[]> {
+  const rows = await db.query<{ id: number; submission_id: string; kind: ClaimedJob['kind']; target: string; attempts: number }>(
+    `with siblings as (
+       select j.id from jobs j join submissions s on s.id = j.submission_id
+        where j.kind = $1 and j.target = $2 and s.form_id = $3 and j.status = 'queued' and j.id <> $4
+        order by j.id limit 500
+        for update of j skip locked
+     )
+     update jobs j
+        set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => $5), updated_at = now()
+      where j.id in (select id from siblings)
+     returning j.id, j.submission_id, j.kind, j.target, j.attempts`,
+    [job.kind, job.target, formId, job.id, leaseSeconds],
+  );
+  return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
 }
 
 export type AttemptOutcome = 'sent' | 'failed' | 'dead';
