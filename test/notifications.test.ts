@@ -70,6 +70,20 @@ for (const target of databaseTargets) {
         'select id, kind, status, attempts, last_error from jobs where submission_id = $1 order by id',
         [submissionId],
       );
+    /** Runs a worker with no channel configured until the submission's job says why it waits. */
+    const waitingJob = async (submissionId: string) => {
+      worker({});
+      const [job] = await eventually(async () => {
+        const jobs = await jobsOf(submissionId);
+        return jobs[0]?.last_error ? jobs : undefined;
+      }, 'the waiting reason');
+      await stopWorkers();
+      assert.ok(job);
+      // Waiting spends no attempt, and the job stays queued.
+      assert.equal(job.status, 'queued');
+      assert.equal(job.attempts, 0);
+      return job;
+    };
     const mailsFor = (mail: MailServer, submissionId: string) =>
       mail.messages.filter((m) => m.headers.get('x-formline-submission') === submissionId);
 
@@ -149,15 +163,8 @@ for (const target of databaseTargets) {
     it('without SMTP_URL the email waits, with the reason, without spending attempts; nothing is dropped', async () => {
       const seeded = await seedAccount(opened.db);
       const id = await submit(seeded.formId, { name: 'Patient', email: 'patient@example.com', message: 'No mail server yet.', consent: true });
-      worker({});
-      const [job] = await eventually(async () => {
-        const jobs = await jobsOf(id);
-        return jobs[0]?.last_error ? jobs : undefined;
-      }, 'the waiting reason');
-      await stopWorkers();
-      assert.equal(job?.status, 'queued');
-      assert.equal(job?.attempts, 0);
-      assert.equal(job?.last_error, 'waiting: SMTP_URL is not set, so email cannot be sent');
+      const job = await waitingJob(id);
+      assert.equal(job.last_error, 'waiting: SMTP_URL is not set, so email cannot be sent');
       const cookie = await signIn(app.url, seeded.email, seeded.password);
       const deliveries = await send(`${app.url}/api/submissions/${id}/deliveries`, { headers: consoleHeaders(cookie, app.url) });
       const [delivery] = (deliveries.body as { items: { status: string; lastError: string; nextAttemptAt: string | null }[] }).items;
@@ -430,15 +437,8 @@ for (const target of databaseTargets) {
       it('without Twilio settings the alerts wait, with the reason', async () => {
         const seeded = await alertForm(['+14155550131']);
         const id = await submit(seeded.formId, alert);
-        worker({});
-        const [job] = await eventually(async () => {
-          const jobs = await jobsOf(id);
-          return jobs[0]?.last_error ? jobs : undefined;
-        }, 'the waiting reason');
-        await stopWorkers();
-        assert.equal(job?.status, 'queued');
-        assert.equal(job?.attempts, 0);
-        assert.match(job?.last_error ?? '', /^waiting: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set/);
+        const job = await waitingJob(id);
+        assert.match(job.last_error ?? '', /^waiting: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set/);
         assert.equal(requestsTo('+14155550131').length, 0);
       });
     });

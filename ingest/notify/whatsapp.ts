@@ -8,6 +8,7 @@
 
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type { Config } from '../config.ts';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
 
@@ -25,14 +26,8 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 }
 
-export interface WhatsappSettings {
-  accountSid: string | undefined;
-  authToken: string | undefined;
-  whatsappFrom: string | undefined;
-  whatsappContentSid: string | undefined;
-  apiBase: string | undefined;
-  digestSeconds: number;
-}
+/** The service's Twilio settings (TWILIO_*), as configured. */
+export type WhatsappSettings = Readonly<Config['twilio']>;
 
 function clip(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
