@@ -71,6 +71,7 @@ const envSchema = z.object({
   JOB_RETRY_BASE_MS: positiveInt(30_000),
   WEBHOOK_ALLOW_PRIVATE: flag(false),
   WHATSAPP_DIGEST_SECONDS: positiveInt(60),
+  AUTORESPONSES_PER_ADDRESS_PER_DAY: positiveInt(3),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -127,6 +128,8 @@ export interface Config {
     retryBaseMs: number;
     /** Development only: let webhooks reach private, loopback and link-local addresses, over http. */
     allowPrivateWebhooks: boolean;
+    /** Autoresponses one address may get in 24 hours. */
+    autoresponsesPerAddressPerDay: number;
   };
 }
 
@@ -199,6 +202,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE,
+      autoresponsesPerAddressPerDay: e.AUTORESPONSES_PER_ADDRESS_PER_DAY,
     }),
   };
   return Object.freeze(config);

@@ -8,10 +8,10 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import type { Channel, ChannelResult } from './notify/channel.ts';
-import { emailChannel } from './notify/email.ts';
+import { autoresponseChannel, emailChannel } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
 import { whatsappChannel } from './notify/whatsapp.ts';
-import { claimJobs, claimSiblingJobs, getJobSubject, lastSentAt, postponeJob, settleJob, type ClaimedJob, type JobSubject } from './store/jobs.ts';
+import { claimJobs, claimSiblingJobs, countSentTo, getJobSubject, lastSentAt, postponeJob, settleJob, type ClaimedJob, type JobSubject } from './store/jobs.ts';
 
 const BATCH = 10;
 const LEASE_SECONDS = 120;
@@ -28,9 +28,15 @@ export function backoffMs(attempt: number, baseMs: number): number {
   return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
 }
 
-export function defaultChannels(config: Readonly<Config>): Record<ClaimedJob['kind'], Channel> {
+export function defaultChannels(config: Readonly<Config>, db: Database): Record<ClaimedJob['kind'], Channel> {
   return {
     email: emailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom, consoleUrl: `${config.publicUrl}/console/` }),
+    autoresponse: autoresponseChannel({
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      perAddressPerDay: config.worker.autoresponsesPerAddressPerDay,
+      sentSince: (target, since) => countSentTo(db, 'autoresponse', target, since),
+    }),
     webhook: webhookChannel({ allowPrivate: config.worker.allowPrivateWebhooks }),
     whatsapp: whatsappChannel(config.twilio, `${config.publicUrl}/console/`),
   };
@@ -43,13 +49,13 @@ export function startWorker(deps: {
   channels?: Record<ClaimedJob['kind'], Channel>;
 }): Worker {
   const { db, config, logger } = deps;
-  const channels = deps.channels ?? defaultChannels(config);
+  const channels = deps.channels ?? defaultChannels(config, db);
   const log = logger.child({ component: 'worker' });
   let stopping = false;
   let wake: (() => void) | undefined;
   const reported = new Set<string>();
 
-  /** Delivers one job, or (for a channel with digests) the batch's jobs of one target together. */
+  /** Delivers the jobs of one unit: one job, or one channel's jobs for one target (see the loop). */
   const handle = async (jobs: ClaimedJob[]): Promise<void> => {
     const loaded = await Promise.all(jobs.map(async (job) => ({ job, subject: await getJobSubject(db, job.submissionId) })));
     const byForm = new Map<string, { job: ClaimedJob; subject: JobSubject }[]>();
@@ -57,25 +63,27 @@ export function startWorker(deps: {
       if (!subject) await settleJob(db, job, 'dead', 'the submission no longer exists', null);
       else byForm.set(subject.formId, [...(byForm.get(subject.formId) ?? []), { job, subject }]);
     }
+    const channel = channels[(jobs[0] as ClaimedJob).kind];
+    if (!channel.digestSeconds) {
+      // One by one: a per-recipient limit (autoresponses) counts what went before.
+      for (const { job, subject } of [...byForm.values()].flat()) await settle(job, await channel.deliver(job, subject));
+      return;
+    }
+    // A channel with digests: one message per target and form per window. Within the window the
+    // jobs wait (spending no attempt) until it ends; then the first takes every queued job of the
+    // same target and form with it, as one message.
+    const windowMs = channel.digestSeconds * 1000;
     for (const [formId, members] of byForm) {
       const lead = members[0] as { job: ClaimedJob; subject: JobSubject };
-      const channel = channels[lead.job.kind];
-      // A channel with digests: one message per target and form per window. Within the window
-      // the jobs wait (spending no attempt) until it ends; then the first takes every queued job
-      // of the same target and form with it, as one message.
-      let group = members;
-      if (channel.digestSeconds) {
-        const windowMs = channel.digestSeconds * 1000;
-        const last = await lastSentAt(db, lead.job.kind, lead.job.target, formId);
-        if (last && Date.now() - last.getTime() < windowMs) {
-          const reason = `waiting: gathered into a digest (one message per ${channel.digestSeconds} s)`;
-          for (const member of members) await postponeJob(db, member.job, reason, new Date(last.getTime() + windowMs));
-          continue;
-        }
-        const siblings = await claimSiblingJobs(db, lead.job, formId, LEASE_SECONDS);
-        const more = await Promise.all(siblings.map(async (job) => ({ job, subject: await getJobSubject(db, job.submissionId) })));
-        group = [...members, ...more.filter((m): m is { job: ClaimedJob; subject: JobSubject } => m.subject !== null)];
+      const last = await lastSentAt(db, lead.job.kind, lead.job.target, formId);
+      if (last && Date.now() - last.getTime() < windowMs) {
+        const reason = `waiting: gathered into a digest (one message per ${channel.digestSeconds} s)`;
+        for (const member of members) await postponeJob(db, member.job, reason, new Date(last.getTime() + windowMs));
+        continue;
       }
+      const siblings = await claimSiblingJobs(db, lead.job, formId, LEASE_SECONDS);
+      const more = await Promise.all(siblings.map(async (job) => ({ job, subject: await getJobSubject(db, job.submissionId) })));
+      const group = [...members, ...more.filter((m): m is { job: ClaimedJob; subject: JobSubject } => m.subject !== null)];
       const result = await channel.deliver(lead.job, lead.subject, group.slice(1).map((m) => m.subject));
       for (const member of group) await settle(member.job, result);
     }
@@ -104,10 +112,12 @@ export function startWorker(deps: {
       let jobs: ClaimedJob[] = [];
       try {
         jobs = await claimJobs(db, BATCH, LEASE_SECONDS);
-        // Jobs of a digest channel for one target go together; every other job alone.
+        // Jobs of a digest channel, or of one with a per-recipient limit, for one target go
+        // together; every other job alone.
         const units = new Map<string, ClaimedJob[]>();
         for (const job of jobs) {
-          const key = channels[job.kind].digestSeconds ? `${job.kind}\u0000${job.target}` : `job\u0000${job.id}`;
+          const channel = channels[job.kind];
+          const key = channel.digestSeconds || channel.onePerTargetAtATime ? `${job.kind}\u0000${job.target.toLowerCase()}` : `job\u0000${job.id}`;
           units.set(key, [...(units.get(key) ?? []), job]);
         }
         await Promise.all(

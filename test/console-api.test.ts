@@ -409,6 +409,7 @@ for (const target of databaseTargets) {
         retentionDays: 90,
         whatsappContentSid: null,
         captcha: null,
+        autoresponse: { subject: 'Thanks, {name}', message: 'We will answer within a day.' },
       };
 
       it('creates a form with a schema and settings (201 with an f_ id) and reads it back unchanged', async () => {
@@ -439,7 +440,7 @@ for (const target of databaseTargets) {
         assert.equal(created.status, 201);
         const form = created.body as FormPayload;
         assert.equal(form.schema, null);
-        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, webhookSecret: null, whatsappContentSid: null, retentionDays: null, captcha: null });
+        assert.deepEqual(form.settings, { redirectUrl: null, notifyEmails: [], notifyWhatsapp: [], webhookUrl: null, webhookSecret: null, whatsappContentSid: null, retentionDays: null, captcha: null, autoresponse: null });
         const post = await postJson(app.url, form.id, { whatever: 'you like', count: 2 });
         assert.equal(post.status, 201);
       });
@@ -790,6 +791,7 @@ for (const target of databaseTargets) {
           whatsappContentSid: null,
           retentionDays: 30,
           captcha: null,
+          autoresponse: null,
         });
         const post = await postJson(app.url, formId, { hello: 'there' });
         const jobs = await opened.db.query<{ kind: string }>('select kind from jobs where submission_id = $1 order by kind', [

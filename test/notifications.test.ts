@@ -220,6 +220,38 @@ for (const target of databaseTargets) {
       await mail.stop();
     });
 
+    it('answers the submitter when the form opts in, at most AUTORESPONSES_PER_ADDRESS_PER_DAY times per address', async () => {
+      const mail = await startMailServer();
+      const seeded = await seedAccount(opened.db, {
+        settings: { notifyEmails: [], autoresponse: { subject: 'Thanks, {name}', message: 'Hi {name},\nwe read every message about {topic}.' } },
+      });
+      const ids: string[] = [];
+      for (const email of ['repeat@example.com', 'Repeat@Example.com', 'repeat@example.com', 'repeat@example.com']) {
+        ids.push(await submit(seeded.formId, { name: 'Ada', email, topic: 'Sales', message: 'Send me your prices.', consent: true }));
+      }
+      // Without a valid address there is nobody to answer.
+      const schemaless = await seedAccount(opened.db, { schema: null, settings: { notifyEmails: [], autoresponse: { subject: 'Hi', message: 'Hello' } } });
+      const anonymous = await submit(schemaless.formId, { note: 'no address here' });
+      assert.deepEqual(await jobsOf(anonymous), []);
+
+      worker({ SMTP_URL: mail.url, AUTORESPONSES_PER_ADDRESS_PER_DAY: '3' });
+      const settledJobs = await eventually(async () => {
+        const jobs = (await Promise.all(ids.map(jobsOf))).flat();
+        return jobs.length === 4 && jobs.every((job) => job.status === 'done' || job.status === 'dead') ? jobs : undefined;
+      }, 'every autoresponse settled');
+      await stopWorkers();
+      assert.deepEqual(settledJobs.map((job) => job.kind), ['autoresponse', 'autoresponse', 'autoresponse', 'autoresponse']);
+      assert.equal(settledJobs.filter((job) => job.status === 'done').length, 3);
+      const refused = settledJobs.find((job) => job.status === 'dead');
+      assert.match(refused?.last_error ?? '', /^autoresponse not sent: .* already had 3 in 24 hours \(the limit is 3\)$/i);
+      const answers = mail.messages.filter((m) => ids.includes(String(m.headers.get('x-formline-submission'))));
+      assert.equal(answers.length, 3);
+      assert.equal(answers[0]?.subject, 'Thanks, Ada');
+      assert.equal(answers[0]?.text?.trim(), 'Hi Ada,\nwe read every message about Sales.');
+      assert.equal(answers[0]?.headers.get('auto-submitted'), 'auto-replied');
+      await mail.stop();
+    });
+
     describe('webhooks', () => {
       let receiver: http.Server;
       let receiverUrl: string;

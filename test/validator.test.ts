@@ -737,6 +737,7 @@ describe('saving form settings', () => {
       whatsappContentSid: null,
       retentionDays: null,
       captcha: null,
+      autoresponse: null,
     });
   });
 

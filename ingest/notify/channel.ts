@@ -14,6 +14,8 @@ export interface Channel {
   deliver(job: ClaimedJob, subject: JobSubject, digest?: JobSubject[]): Promise<ChannelResult>;
   /** One message per target and form in this many seconds; what arrives meanwhile is sent as a digest. */
   digestSeconds?: number;
+  /** A worker delivers this channel's jobs for one target one after another (for per-recipient limits). */
+  onePerTargetAtATime?: boolean;
   close?(): void;
 }
 

@@ -3,7 +3,7 @@
 // submitter's address when the form has one, and a link to the submission in the console.
 
 import nodemailer from 'nodemailer';
-import { isEmail } from '../../widget/validate.ts';
+import { submitterEmail } from '../services/submitter.ts';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
 
@@ -16,16 +16,6 @@ export function escapeHtml(text: string): string {
 /** One line, no control characters: safe in a header. */
 function headerText(text: string, max = 150): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
-}
-
-/** The submitter's address: the schema's first email field with a valid value, else a field named "email". */
-export function replyToOf(subject: JobSubject): string | undefined {
-  const candidates = subject.schema ? subject.schema.fields.filter((f) => f.type === 'email').map((f) => f.name) : ['email'];
-  for (const name of candidates) {
-    const value = subject.data[name];
-    if (typeof value === 'string' && isEmail(value)) return value;
-  }
-  return undefined;
 }
 
 export interface OwnerEmail {
@@ -54,17 +44,30 @@ ${rows.map((row) => `<tr><th ${cell}>${escapeHtml(row.label)}</th><td ${cell}>${
 </table>
 <p><a href="${escapeHtml(link)}">See it in the console</a></p>
 </body></html>`;
-  return { subject: title, text, html, replyTo: replyToOf(subject) };
+  return { subject: title, text, html, replyTo: submitterEmail(subject.schema, subject.data) };
 }
 
-export function emailChannel(options: { smtpUrl: string | undefined; from: string; consoleUrl: string }): Channel {
-  if (!options.smtpUrl) return waitingChannel('waiting: SMTP_URL is not set, so email cannot be sent');
-  // Bounded waits (nodemailer reads options from the URL's query), unless the URL sets its own.
-  const url = new URL(options.smtpUrl);
+/** A nodemailer SMTP transport with bounded waits (read from the URL's query), unless the URL sets its own. */
+function smtpTransport(smtpUrl: string) {
+  const url = new URL(smtpUrl);
   for (const [name, ms] of [['connectionTimeout', '10000'], ['greetingTimeout', '10000'], ['socketTimeout', '30000']] as const) {
     if (!url.searchParams.has(name)) url.searchParams.set(name, ms);
   }
-  const transport = nodemailer.createTransport(url.toString());
+  return nodemailer.createTransport(url.toString());
+}
+
+function failure(error: unknown, what: string): ChannelResult {
+  const code = (error as { responseCode?: number }).responseCode;
+  const message = error instanceof Error ? error.message : String(error);
+  // 5xx from the server about this message or recipient: retrying the same thing will not help.
+  return { outcome: 'failed', error: `${what}: ${message}`, permanent: code !== undefined && code >= 500 && code < 600 };
+}
+
+const SMTP_MISSING = 'waiting: SMTP_URL is not set, so email cannot be sent';
+
+export function emailChannel(options: { smtpUrl: string | undefined; from: string; consoleUrl: string }): Channel {
+  if (!options.smtpUrl) return waitingChannel(SMTP_MISSING);
+  const transport = smtpTransport(options.smtpUrl);
   const messageHost = new URL(options.consoleUrl).hostname;
   return {
     async deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult> {
@@ -83,10 +86,58 @@ export function emailChannel(options: { smtpUrl: string | undefined; from: strin
         });
         return { outcome: 'sent' };
       } catch (error) {
-        const code = (error as { responseCode?: number }).responseCode;
-        const message = error instanceof Error ? error.message : String(error);
-        // 5xx from the server about this message or recipient: retrying the same thing will not help.
-        return { outcome: 'failed', error: `email: ${message}`, permanent: code !== undefined && code >= 500 && code < 600 };
+        return failure(error, 'email');
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** "{name}" in an autoresponse becomes the submitted value of the field "name" (as plain text). */
+export function fillIn(template: string, data: Readonly<Record<string, unknown>>): string {
+  return template.replace(/\{([A-Za-z0-9_.-]{1,100})\}/g, (whole, name: string) => {
+    const value = Object.hasOwn(data, name) ? data[name] : undefined;
+    return value === undefined || value === null ? '' : Array.isArray(value) ? value.join(', ') : String(value);
+  });
+}
+
+/**
+ * The opt-in answer to whoever submitted the form: plain text, from MAIL_FROM. At most
+ * `perAddressPerDay` to one address in 24 hours, so the form cannot be used to mail strangers.
+ */
+export function autoresponseChannel(options: {
+  smtpUrl: string | undefined;
+  from: string;
+  perAddressPerDay: number;
+  sentSince: (target: string, since: Date) => Promise<number>;
+}): Channel {
+  if (!options.smtpUrl) return waitingChannel(SMTP_MISSING);
+  const transport = smtpTransport(options.smtpUrl);
+  return {
+    // (Several workers at once may each send one more than the limit; one worker never does.)
+    onePerTargetAtATime: true,
+    async deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult> {
+      const settings = subject.autoresponse;
+      if (!settings) return { outcome: 'failed', error: 'autoresponse: the form no longer sends one', permanent: true };
+      const recent = await options.sentSince(job.target, new Date(Date.now() - 24 * 3600_000));
+      if (recent >= options.perAddressPerDay) {
+        return {
+          outcome: 'failed',
+          permanent: true,
+          error: `autoresponse not sent: ${job.target} already had ${recent} in 24 hours (the limit is ${options.perAddressPerDay})`,
+        };
+      }
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: job.target,
+          subject: fillIn(settings.subject, subject.data).replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200),
+          text: fillIn(settings.message, subject.data),
+          headers: { 'X-Formline-Submission': subject.submissionId, 'Auto-Submitted': 'auto-replied' },
+        });
+        return { outcome: 'sent' };
+      } catch (error) {
+        return failure(error, 'autoresponse');
       }
     },
     close: () => transport.close(),

@@ -98,6 +98,10 @@ const settingsFields = {
   webhookSecret: z.string().regex(/^[\x21-\x7e]{16,200}$/, 'must be 16 to 200 visible ASCII characters').nullable(),
   whatsappContentSid: z.string().regex(/^HX[0-9a-f]{32}$/, 'must be a Twilio Content SID (HX followed by 32 hex digits)').nullable(),
   retentionDays: z.number().int().min(1).max(3650).nullable(),
+  autoresponse: z
+    .object({ subject: z.string().trim().min(1).max(200), message: z.string().trim().min(1).max(5000) })
+    .strict()
+    .nullable(),
   captcha: z
     .object({
       provider: z.enum(['turnstile', 'hcaptcha']),
@@ -119,6 +123,7 @@ export const formSettingsSchema = z
     whatsappContentSid: settingsFields.whatsappContentSid.default(null),
     retentionDays: settingsFields.retentionDays.default(null),
     captcha: settingsFields.captcha.default(null),
+    autoresponse: settingsFields.autoresponse.default(null),
   })
   .strict() satisfies z.ZodType<FormSettings, unknown>;
 

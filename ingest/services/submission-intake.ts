@@ -14,6 +14,7 @@ import { hashIp, type Secrets } from './secrets.ts';
 import type { SubmissionBody } from './submission-body.ts';
 import type { SubmissionWriter } from './submission-writer.ts';
 import { checkTimeToken } from './time-trap.ts';
+import { submitterEmail } from './submitter.ts';
 
 export interface SubmissionContext {
   ip: string | undefined;
@@ -51,8 +52,12 @@ function clip(value: string | undefined): string | undefined {
   return value === undefined ? undefined : value.slice(0, MAX_META_LENGTH);
 }
 
-function jobsFor(form: PublicForm): { kind: JobKind; target: string }[] {
+function jobsFor(form: PublicForm, data: CleanData): { kind: JobKind; target: string }[] {
   const jobs: { kind: JobKind; target: string }[] = [];
+  if (form.settings.autoresponse) {
+    const submitter = submitterEmail(form.schema, data);
+    if (submitter) jobs.push({ kind: 'autoresponse', target: submitter });
+  }
   for (const email of form.settings.notifyEmails) jobs.push({ kind: 'email', target: email });
   for (const phone of form.settings.notifyWhatsapp) jobs.push({ kind: 'whatsapp', target: phone });
   if (form.settings.webhookUrl) jobs.push({ kind: 'webhook', target: form.settings.webhookUrl });
@@ -128,7 +133,7 @@ export class SubmissionIntake {
       idempotencyKey: context.idempotencyKey,
       createdAt: new Date(),
       // Spam notifies nobody.
-      jobs: status === 'spam' ? [] : jobsFor(form),
+      jobs: status === 'spam' ? [] : jobsFor(form, data),
     };
     const outcome = await this.writer.write(submission);
     return { id: outcome.id, status, duplicate: outcome.duplicate };

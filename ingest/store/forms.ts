@@ -10,6 +10,12 @@ export interface CaptchaSettings {
   secretKey: string;
 }
 
+/** An email sent back to whoever submitted the form (opt-in); `{name}`-style fields are filled in. */
+export interface AutoresponseSettings {
+  subject: string;
+  message: string;
+}
+
 export interface FormSettings {
   redirectUrl: string | null;
   notifyEmails: string[];
@@ -21,6 +27,7 @@ export interface FormSettings {
   whatsappContentSid: string | null;
   retentionDays: number | null;
   captcha: CaptchaSettings | null;
+  autoresponse: AutoresponseSettings | null;
 }
 
 export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
@@ -32,6 +39,7 @@ export const DEFAULT_FORM_SETTINGS: Readonly<FormSettings> = Object.freeze({
   whatsappContentSid: null,
   retentionDays: null,
   captcha: null,
+  autoresponse: null,
 });
 
 export interface Form {

@@ -32,7 +32,7 @@ export async function listJobsBySubmission(db: Queryable, submissionId: string):
 export interface ClaimedJob {
   id: number;
   submissionId: string;
-  kind: 'email' | 'whatsapp' | 'webhook';
+  kind: import('./submissions.ts').JobKind;
   target: string;
   /** This attempt's number, from 1. */
   attempt: number;
@@ -70,6 +70,7 @@ export interface JobSubject {
   schema: import('../../widget/schema.ts').FormSchema | null;
   webhookSecret: string | null;
   whatsappContentSid: string | null;
+  autoresponse: import('./forms.ts').AutoresponseSettings | null;
   siteId: string;
   siteName: string;
 }
@@ -84,11 +85,13 @@ export async function getJobSubject(db: Queryable, submissionId: string): Promis
     schema: JobSubject['schema'];
     webhook_secret: string | null;
     whatsapp_content_sid: string | null;
+    autoresponse: JobSubject['autoresponse'];
     site_id: string;
     site_name: string;
   }>(
     `select s.id, s.data, s.created_at, f.id as form_id, f.name as form_name, f.schema,
             f.settings->>'webhookSecret' as webhook_secret, f.settings->>'whatsappContentSid' as whatsapp_content_sid,
+            f.settings->'autoresponse' as autoresponse,
             si.id as site_id, si.name as site_name
        from submissions s
        join forms f on f.id = s.form_id
@@ -106,6 +109,7 @@ export async function getJobSubject(db: Queryable, submissionId: string): Promis
     schema: row.schema,
     webhookSecret: row.webhook_secret,
     whatsappContentSid: row.whatsapp_content_sid,
+    autoresponse: row.autoresponse ?? null,
     siteId: row.site_id,
     siteName: row.site_name,
   };
@@ -140,6 +144,16 @@ export async function claimSiblingJobs(db: Queryable, job: ClaimedJob, formId: s
     [job.kind, job.target, formId, job.id, leaseSeconds],
   );
   return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
+}
+
+/** How many messages of this kind went to this target since `since` (a per-recipient limit). */
+export async function countSentTo(db: Queryable, kind: ClaimedJob['kind'], target: string, since: Date): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `select count(*)::int as n from delivery_attempts a join jobs j on j.id = a.job_id
+      where j.kind = $1 and lower(j.target) = lower($2) and a.outcome = 'sent' and a.created_at >= $3`,
+    [kind, target, since],
+  );
+  return row?.n ?? 0;
 }
 
 export type AttemptOutcome = 'sent' | 'failed' | 'dead';

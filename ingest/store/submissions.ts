@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.ts';
 import type { CleanData } from '../../widget/validate.ts';
 
 export type SubmissionStatus = 'new' | 'read' | 'spam' | 'held';
-export type JobKind = 'email' | 'whatsapp' | 'webhook';
+export type JobKind = 'email' | 'whatsapp' | 'webhook' | 'autoresponse';
 
 export interface SubmissionMeta {
   ipHash?: string;
