@@ -15,6 +15,7 @@ import type { Logger } from './logger.ts';
 import { observeRequests } from './http/observe.ts';
 import { steps } from './http/steps.ts';
 import type { Metrics } from './metrics.ts';
+import { waitingReasons } from './notify/waiting.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { embedRoutes, embedSnippets } from './routes/embed.ts';
 import { formRoutes } from './routes/forms.ts';
@@ -160,7 +161,7 @@ export function createApp(deps: AppDeps): App {
   const formApi = formRoutes(db, forms, (formId) => embedSnippets(config.publicUrl, deps.widget, formId));
   const embed = embedRoutes(deps.widget);
   const submissions = submissionRoutes(db);
-  const deliveries = deliveryRoutes(db);
+  const deliveries = deliveryRoutes(db, waitingReasons(config));
 
   // The submission route comes first: the router tries routes in order, and it is the hot one.
   const routes: Route[] = [

@@ -1,8 +1,8 @@
 // The notification worker: claims due jobs from the outbox (any number of workers at once, see
 // claimJobs), delivers each through its channel, records the attempt, and retries failures with
 // exponential backoff and jitter until the last attempt, after which the job is dead (the console
-// can send it again). A channel that is not configured leaves its jobs waiting, with the reason
-// in the job and the logs: nothing is dropped. Runs inside `npm start`, or alone (`npm run worker`).
+// can send it again). A channel that is not configured leaves its jobs waiting, unclaimed (the
+// log says why once, the console on each job): nothing is dropped. Runs inside `npm start`, or alone (`npm run worker`).
 
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -15,7 +15,6 @@ import { claimJobs, claimSiblingJobs, countSentTo, getJobSubject, lastSentAt, po
 
 const BATCH = 10;
 const LEASE_SECONDS = 120;
-const WAITING_RECHECK_MS = 60_000;
 const MAX_BACKOFF_MS = 6 * 3600_000;
 
 export interface Worker {
@@ -53,7 +52,12 @@ export function startWorker(deps: {
   const log = logger.child({ component: 'worker' });
   let stopping = false;
   let wake: (() => void) | undefined;
-  const reported = new Set<string>();
+  // Jobs of a channel that cannot deliver are not claimed at all: they wait at no cost.
+  const kinds = (Object.keys(channels) as ClaimedJob['kind'][]).filter((kind) => !channels[kind].waiting);
+  for (const kind of Object.keys(channels) as ClaimedJob['kind'][]) {
+    const reason = channels[kind].waiting;
+    if (reason) log.warn({ channel: kind }, reason);
+  }
 
   /** Delivers the jobs of one unit: one job, or one channel's jobs for one target (see the loop). */
   const handle = async (jobs: ClaimedJob[]): Promise<void> => {
@@ -90,11 +94,7 @@ export function startWorker(deps: {
   };
 
   const settle = async (job: ClaimedJob, result: ChannelResult): Promise<void> => {
-    if (result.outcome === 'waiting') {
-      if (!reported.has(`${job.kind}:${result.reason}`)) log.warn({ channel: job.kind }, result.reason);
-      reported.add(`${job.kind}:${result.reason}`);
-      await postponeJob(db, job, result.reason, new Date(Date.now() + WAITING_RECHECK_MS));
-    } else if (result.outcome === 'sent') {
+    if (result.outcome === 'sent') {
       await settleJob(db, job, 'sent', null, null);
       log.info({ job: job.id, channel: job.kind, attempt: job.attempt }, 'delivered');
     } else if (result.permanent || job.attempt >= config.worker.maxAttempts) {
@@ -111,7 +111,7 @@ export function startWorker(deps: {
     while (!stopping) {
       let jobs: ClaimedJob[] = [];
       try {
-        jobs = await claimJobs(db, BATCH, LEASE_SECONDS);
+        jobs = kinds.length ? await claimJobs(db, BATCH, LEASE_SECONDS, kinds) : [];
         // Jobs of a digest channel, or of one with a per-recipient limit, for one target go
         // together; every other job alone.
         const units = new Map<string, ClaimedJob[]>();

@@ -5,23 +5,24 @@ import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 export type ChannelResult =
   | { outcome: 'sent' }
   /** `permanent`: retrying cannot help (a refused target, a rejected address): dead at once. */
-  | { outcome: 'failed'; error: string; permanent?: boolean }
-  /** Not attempted: the channel is not configured; the job waits without spending an attempt. */
-  | { outcome: 'waiting'; reason: string };
+  | { outcome: 'failed'; error: string; permanent?: boolean };
 
 export interface Channel {
   /** `digest`: other submissions to the same form for the same target, to go out in one message. */
   deliver(job: ClaimedJob, subject: JobSubject, digest?: JobSubject[]): Promise<ChannelResult>;
   /** One message per target and form in this many seconds; what arrives meanwhile is sent as a digest. */
   digestSeconds?: number;
+  /** Set when the channel cannot deliver (its settings are missing): why its jobs wait. */
+  waiting?: string;
   /** A worker delivers this channel's jobs for one target one after another (for per-recipient limits). */
   onePerTargetAtATime?: boolean;
   close?(): void;
 }
 
-/** A channel whose settings are missing: every job waits, with the reason. */
+/** A channel whose settings are missing: the worker leaves its jobs alone; `waiting` says why. */
 export function waitingChannel(reason: string): Channel {
-  return { deliver: async () => ({ outcome: 'waiting', reason }) };
+  // (Never asked to deliver: the worker does not claim these jobs.)
+  return { waiting: reason, deliver: async () => ({ outcome: 'failed', error: reason }) };
 }
 
 /** A submission's values as text, in the schema's order with its labels (else as sent). */

@@ -6,6 +6,7 @@ import nodemailer from 'nodemailer';
 import { submitterEmail } from '../services/submitter.ts';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
+import { SMTP_MISSING } from './waiting.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -63,7 +64,6 @@ function failure(error: unknown, what: string): ChannelResult {
   return { outcome: 'failed', error: `${what}: ${message}`, permanent: code !== undefined && code >= 500 && code < 600 };
 }
 
-const SMTP_MISSING = 'waiting: SMTP_URL is not set, so email cannot be sent';
 
 export function emailChannel(options: { smtpUrl: string | undefined; from: string; consoleUrl: string }): Channel {
   if (!options.smtpUrl) return waitingChannel(SMTP_MISSING);

@@ -11,6 +11,7 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { Config } from '../config.ts';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
+import { TWILIO_MISSING } from './waiting.ts';
 
 const OUTSIDE_WINDOW = 63016;
 const SUMMARY_LENGTH = 120;
@@ -49,7 +50,7 @@ export function summaryOf(subject: JobSubject): string {
 export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string): Channel {
   const { accountSid, authToken, whatsappFrom } = settings;
   if (!accountSid || !authToken || !whatsappFrom) {
-    return waitingChannel('waiting: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set to send WhatsApp alerts');
+    return waitingChannel(TWILIO_MISSING);
   }
   const client = twilio(accountSid, authToken, settings.apiBase ? { httpClient: new RebasedRequestClient(settings.apiBase) } : { autoRetry: false });
   const address = (number: string) => (number.startsWith('whatsapp:') ? number : `whatsapp:${number}`);

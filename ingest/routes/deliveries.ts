@@ -7,7 +7,8 @@ import { accountOf } from '../http/console-session.ts';
 import { isUuid } from '../services/ids.ts';
 import { listDeliveries, retryJob } from '../store/jobs.ts';
 
-export function deliveryRoutes(db: Database) {
+/** `waiting`: why this service's jobs of a kind wait (its settings are missing), shown on each queued one. */
+export function deliveryRoutes(db: Database, waiting: Partial<Record<string, string>>) {
   /** GET /api/submissions/:id/deliveries */
   const list: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
@@ -21,7 +22,7 @@ export function deliveryRoutes(db: Database) {
         target: d.target,
         status: d.status,
         attempts: d.attempts,
-        lastError: d.lastError,
+        lastError: (d.status === 'queued' && waiting[d.channel]) || d.lastError,
         nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
         history: d.history.map((h) => ({ attempt: h.attempt, outcome: h.outcome, error: h.error, at: h.at.toISOString() })),
       })),

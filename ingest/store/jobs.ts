@@ -39,15 +39,16 @@ export interface ClaimedJob {
 }
 
 /**
- * Claims up to `limit` due jobs for this worker: queued ones whose time has come, and running
- * ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED` lets any number of
+ * Claims up to `limit` due jobs of the given kinds for this worker: queued ones whose time has
+ * come, and running ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED` lets any number of
  * workers claim at once without waiting on, or taking, each other's jobs; the lease keeps a job
  * theirs until it is finished or the lease expires.
  */
-export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedJob[]> {
+export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number, kinds: readonly string[]): Promise<ClaimedJob[]> {
   const rows = await db.query<{ id: number; submission_id: string; kind: ClaimedJob['kind']; target: string; attempts: number }>(
     `with queued as (
-       select id from jobs where status = 'queued' and run_at <= now() order by run_at limit $1 for update skip locked
+       select id from jobs where status = 'queued' and run_at <= now() and kind = any($3::text[])
+        order by run_at limit $1 for update skip locked
      ), expired as (
        select id from jobs where status = 'running' and locked_until < now() limit $1 for update skip locked
      )
@@ -55,7 +56,7 @@ export async function claimJobs(db: Queryable, limit: number, leaseSeconds: numb
         set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => $2), updated_at = now()
       where j.id in (select id from queued union all select id from expired)
      returning j.id, j.submission_id, j.kind, j.target, j.attempts`,
-    [limit, leaseSeconds],
+    [limit, leaseSeconds, kinds],
   );
   return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
 }

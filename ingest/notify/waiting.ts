@@ -1,0 +1,16 @@
+// Why a channel's notifications wait: its settings are missing. The worker does not claim such
+// jobs at all (they cost nothing while they wait) and says so in its log; the console's delivery
+// list shows the reason on each waiting job.
+
+import type { Config } from '../config.ts';
+import type { JobKind } from '../store/submissions.ts';
+
+export const SMTP_MISSING = 'waiting: SMTP_URL is not set, so email cannot be sent';
+export const TWILIO_MISSING = 'waiting: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set to send WhatsApp alerts';
+
+export function waitingReasons(config: Readonly<Config>): Partial<Record<JobKind, string>> {
+  const reasons: Partial<Record<JobKind, string>> = {};
+  if (!config.smtpUrl) reasons.email = reasons.autoresponse = SMTP_MISSING;
+  if (!config.twilio.accountSid || !config.twilio.authToken || !config.twilio.whatsappFrom) reasons.whatsapp = TWILIO_MISSING;
+  return reasons;
+}
