@@ -152,7 +152,8 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       origin: req.get('origin'),
       referer: req.get('referer'),
       idempotencyKey: keyHeader ?? null,
-      lang: typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined,
+      // (Express parses the query string on first read: most posts have none to parse.)
+      lang: req.url.includes('lang=') && typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined,
     });
     res.locals.outcome = outcome.duplicate ? 'duplicate' : outcome.status === 'spam' ? 'spam' : 'accepted';
     if (outcome.duplicate) res.setHeader('Idempotent-Replayed', 'true');
