@@ -18,6 +18,7 @@ import type { Metrics } from './metrics.ts';
 import { waitingReasons } from './notify/waiting.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { embedRoutes, embedSnippets } from './routes/embed.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { formRoutes } from './routes/forms.ts';
 import { healthRoutes } from './routes/health.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
@@ -161,6 +162,7 @@ export function createApp(deps: AppDeps): App {
   const formApi = formRoutes(db, forms, (formId) => embedSnippets(config.publicUrl, deps.widget, formId));
   const embed = embedRoutes(deps.widget);
   const submissions = submissionRoutes(db);
+  const exports = exportRoutes(db);
   const deliveries = deliveryRoutes(db, waitingReasons(config));
 
   // The submission route comes first: the router tries routes in order, and it is the hot one.
@@ -190,6 +192,8 @@ export function createApp(deps: AppDeps): App {
     ['patch', '/api/forms/:formId', requireSession, formApi.update],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
     ['get', '/api/forms/:formId/submissions', requireSession, submissions.list],
+    ['get', '/api/forms/:formId/submissions.csv', requireSession, exports.csv],
+    ['get', '/api/forms/:formId/submissions.json', requireSession, exports.json],
     ['get', '/api/submissions/:id/deliveries', requireSession, deliveries.list],
     ['post', '/api/deliveries/:id/retry', requireSession, deliveries.retry],
   ];

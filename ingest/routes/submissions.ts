@@ -29,13 +29,16 @@ const isoDate = z
   .max(40)
   .refine((value) => inRange(new Date(value)), 'must be a date such as 2026-01-31 or 2026-01-31T12:00:00Z');
 
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().max(200).optional(),
+export const filterQuery = z.object({
   status: z.enum(['new', 'read', 'spam', 'held']).optional(),
   q: z.string().trim().max(200).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
+});
+
+const listQuery = filterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().max(200).optional(),
 });
 
 /** The cursor is the last row's (createdAt, id), base64url-encoded; clients treat it as opaque. */
@@ -53,7 +56,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 /** `to` is exclusive for a moment in time, and takes the whole day for a plain date. */
-function endOf(to: string): Date {
+export function endOf(to: string): Date {
   const date = new Date(to);
   return DATE_ONLY.test(to) ? new Date(date.getTime() + 86_400_000) : date;
 }
