@@ -32,6 +32,7 @@ import type { Secrets } from './services/secrets.ts';
 import { SubmissionIntake } from './services/submission-intake.ts';
 import { SubmissionWriter } from './services/submission-writer.ts';
 import type { WidgetBundle } from './services/widget-bundle.ts';
+import type { ConsoleBundle } from './services/console-bundle.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -42,6 +43,8 @@ export interface AppDeps {
   limiterStores: LimiterStoreFactory;
   /** The embed script, built (widgetBundle()) before the app. */
   widget: WidgetBundle;
+  /** The console SPA, built (consoleBundle()) before the app. */
+  consoleApp: ConsoleBundle;
 }
 
 export interface App {
@@ -92,7 +95,26 @@ function securityHeaders(publicUrl: string): { headers: RequestHandler; document
     xXssProtection: false,
   });
   const publicDocument = helmet({ ...common, crossOriginResourcePolicy: { policy: 'cross-origin' } });
-  const consoleHelmet = helmet(common);
+  // The console: scripts, styles and requests from its own origin only; nothing inline, no frames.
+  const consoleHelmet = helmet({
+    ...common,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+  });
   // The example pages stand for a site owner's own pages, which post to this service by its
   // absolute URL (whatever host name the browser used to reach the page).
   // They keep the browser's default referrer policy: under helmet's no-referrer a plain HTML form
@@ -171,6 +193,7 @@ export function createApp(deps: AppDeps): App {
     ['post', '/v1/f/:formId', steps(pub.receive, pub.loadForm, pub.checkOrigin, perIpLimit, perFormLimit, pub.submit)],
 
     ['get', '/w.js', embed.latest],
+    ['get', '/console/app.js', embed.consoleScript(deps.consoleApp)],
     ['get', '/w.:hash.js', embed.pinned],
     ['get', '/healthz', health.live],
     ['get', '/readyz', health.ready],

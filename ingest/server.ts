@@ -15,6 +15,7 @@ import { Metrics } from './metrics.ts';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.ts';
 import { loadSecrets } from './services/secrets.ts';
 import { widgetBundle } from './services/widget-bundle.ts';
+import { consoleBundle } from './services/console-bundle.ts';
 import { startWorker } from './worker.ts';
 
 export interface RunningService {
@@ -50,7 +51,8 @@ export async function startService(config: Readonly<Config>, logger = createLogg
     }
 
     const widget = await widgetBundle();
-    const { app, drain } = createApp({ config, db, logger, metrics: new Metrics(), secrets, limiterStores, widget });
+    const consoleApp = await consoleBundle();
+    const { app, drain } = createApp({ config, db, logger, metrics: new Metrics(), secrets, limiterStores, widget, consoleApp });
     const server = http.createServer(app);
     // Behind a load balancer, keep-alive must outlast the balancer's idle timeout.
     server.keepAliveTimeout = 65_000;

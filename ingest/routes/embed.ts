@@ -4,6 +4,7 @@
 
 import type { RequestHandler, Response } from 'express';
 import { NotFoundError } from '../errors.ts';
+import type { ConsoleBundle } from '../services/console-bundle.ts';
 import type { WidgetBundle } from '../services/widget-bundle.ts';
 
 function sendScript(res: Response, widget: WidgetBundle, cacheControl: string): void {
@@ -30,7 +31,21 @@ export function embedRoutes(widget: WidgetBundle) {
     sendScript(res, widget, 'public, max-age=31536000, immutable');
   };
 
-  return { latest, pinned };
+  /** /console/app.js: revalidated on every load (ETag), so the console is always the running version. */
+  const consoleScript =
+    (bundle: ConsoleBundle): RequestHandler =>
+    (req, res) => {
+      if (req.get('if-none-match') === `"${bundle.hash}"`) {
+        res.status(304).end();
+        return;
+      }
+      res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('ETag', `"${bundle.hash}"`);
+      res.send(bundle.code);
+    };
+
+  return { latest, pinned, consoleScript };
 }
 
 /** What an owner pastes: the pinned script tag with its integrity hash, and the two embed forms. */
