@@ -62,6 +62,7 @@ const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: positiveInt(60),
   RATE_LIMIT_FORM_PER_MINUTE: positiveInt(600),
   LOGIN_ATTEMPTS_PER_15_MINUTES: positiveInt(10),
+  SIGNUPS_PER_HOUR: positiveInt(10),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
   DEMO: flag(true),
@@ -115,6 +116,7 @@ export interface Config {
     ipPerMinute: number;
     formPerMinute: number;
     loginAttemptsPer15Minutes: number;
+    signUpsPerHour: number;
     maxBodyBytes: number;
   };
   submissionBatchSize: number;
@@ -192,6 +194,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       formPerMinute: e.RATE_LIMIT_FORM_PER_MINUTE,
       loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+      signUpsPerHour: e.SIGNUPS_PER_HOUR,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),
     submissionBatchSize: e.SUBMISSION_BATCH_SIZE,
