@@ -73,6 +73,7 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: flag(false),
   WHATSAPP_DIGEST_SECONDS: positiveInt(60),
   AUTORESPONSES_PER_ADDRESS_PER_DAY: positiveInt(3),
+  RETENTION_SWEEP_MINUTES: positiveInt(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -132,6 +133,8 @@ export interface Config {
     allowPrivateWebhooks: boolean;
     /** Autoresponses one address may get in 24 hours. */
     autoresponsesPerAddressPerDay: number;
+    /** How often a worker deletes submissions past their form's retention. */
+    retentionSweepMs: number;
   };
 }
 
@@ -206,6 +209,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE,
       autoresponsesPerAddressPerDay: e.AUTORESPONSES_PER_ADDRESS_PER_DAY,
+      retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     }),
   };
   return Object.freeze(config);

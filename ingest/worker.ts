@@ -7,6 +7,7 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
+import { startRetentionSweep } from './services/retention.ts';
 import type { Channel, ChannelResult } from './notify/channel.ts';
 import { accountMailer, autoresponseChannel, emailChannel, type AccountMailer } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
@@ -64,6 +65,7 @@ export function startWorker(deps: {
   const channels = deps.channels ?? defaultChannels(config, db);
   const mailer = deps.accountMail ?? accountMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, consoleUrl: `${config.publicUrl}/console/` });
   const log = logger.child({ component: 'worker' });
+  const retention = startRetentionSweep(db, logger, config.worker.retentionSweepMs);
   let stopping = false;
   let wake: (() => void) | undefined;
   // Jobs of a channel that cannot deliver are not claimed at all: they wait at no cost.
@@ -175,6 +177,7 @@ export function startWorker(deps: {
       await running;
       for (const channel of Object.values(channels)) channel.close?.();
       mailer.close?.();
+      await retention.stop();
     },
   };
 }
