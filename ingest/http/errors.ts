@@ -67,7 +67,7 @@ export function toAppError(error: unknown): AppError | undefined {
   return undefined;
 }
 
-/** What a page may read of a public API answer (the widget waits Retry-After, reports the id). */
+/** Headers a page may read on a public API answer: when to retry, a replay, the id to quote to support. */
 export const PUBLIC_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Request-Id';
 
 /**
