@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PLANS_FILE, loadPlans, PlansError, type Plans } from './billing/plans.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -52,6 +53,10 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE: optionalUrl(['http:', 'https:']),
+  STRIPE_METER_EVENT_NAME: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a meter event name').default('formline_submissions')),
+  PLANS_FILE: optionalString,
+  BILLING_GRACE_DAYS: positiveInt(7),
+  BILLING_SWEEP_SECONDS: positiveInt(60),
   CAPTCHA_VERIFY_URL: optionalUrl(['http:', 'https:']),
   CAPTCHA_SCRIPT_URL: optionalUrl(['http:', 'https:']),
   ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().default('admin@example.com')),
@@ -103,6 +108,16 @@ export interface Config {
     secretKey: string | undefined;
     webhookSecret: string | undefined;
     apiBase: string | undefined;
+    /** The event name of the Billing Meter overage is reported to. */
+    meterEventName: string;
+  };
+  /** The plans (PLANS_FILE, else ingest/billing/plans.json). */
+  plans: Readonly<Plans>;
+  billing: {
+    /** Days after a first failed payment before the account is held to the free plan's limits. */
+    graceDays: number;
+    /** How often a worker sends quota emails, reports overage and closes periods. */
+    sweepMs: number;
   };
   /** Stand-ins for the captcha providers' siteverify endpoint and script (tests, proxies). */
   captcha: { verifyUrl: string | undefined; scriptUrl: string | undefined };
@@ -149,6 +164,15 @@ function parseTrustProxy(value: string): string | number | boolean {
   return value;
 }
 
+function readPlans(file: string | undefined): Readonly<Plans> {
+  try {
+    return loadPlans(file ? path.resolve(file) : DEFAULT_PLANS_FILE);
+  } catch (error) {
+    if (error instanceof PlansError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -186,7 +210,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
+      meterEventName: e.STRIPE_METER_EVENT_NAME,
     }),
+    plans: readPlans(e.PLANS_FILE),
+    billing: Object.freeze({ graceDays: e.BILLING_GRACE_DAYS, sweepMs: e.BILLING_SWEEP_SECONDS * 1000 }),
     captcha: Object.freeze({ verifyUrl: e.CAPTCHA_VERIFY_URL, scriptUrl: e.CAPTCHA_SCRIPT_URL }),
     adminEmail: e.ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.ADMIN_PASSWORD,

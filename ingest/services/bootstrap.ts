@@ -3,6 +3,7 @@
 // contact form and a waitlist, used by examples/), so a new
 // install can be tried at once. Later starts change nothing.
 
+import { OPERATOR_PLAN } from '../billing/plans.ts';
 import type { Database } from '../db/database.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 import { countUsers, saveAccount, saveMembership, saveUser } from '../store/accounts.ts';
@@ -61,8 +62,10 @@ export async function bootstrap(
     if ((await countUsers(tx)) > 0) {
       return { created: false, adminEmail: options.adminEmail, generatedPassword: undefined, demoFormId: undefined };
     }
-    const account = await saveAccount(tx, { name: 'Demo' });
-    const admin = await saveUser(tx, { email: options.adminEmail, passwordHash, isPlatformAdmin: true });
+    // The operator's own account is not billed and has no quota (a plan not on sale).
+    const account = await saveAccount(tx, { name: 'Demo', plan: OPERATOR_PLAN });
+    // The operator chose this address in ADMIN_EMAIL: there is nothing to verify.
+    const admin = await saveUser(tx, { email: options.adminEmail, passwordHash, isPlatformAdmin: true, emailVerified: true });
     await saveMembership(tx, { accountId: account.id, userId: admin.id, role: 'owner' });
     let demoFormId: string | undefined;
     if (options.demo) {

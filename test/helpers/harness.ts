@@ -82,15 +82,15 @@ export interface Seeded {
 
 let seq = 0;
 
-/** An account with an owner, a site allowing SITE_ORIGIN, and a form. */
+/** An account (on the free plan unless `plan` says otherwise) with an owner, a site allowing SITE_ORIGIN, and a form. */
 export async function seedAccount(
   db: Database,
-  options: { schema?: FormSchema | null; settings?: Partial<FormSettings>; role?: Role; origins?: string[] } = {},
+  options: { schema?: FormSchema | null; settings?: Partial<FormSettings>; role?: Role; origins?: string[]; plan?: string } = {},
 ): Promise<Seeded> {
   const n = ++seq;
   const email = `owner${n}-${Date.now()}@example.com`;
   const password = `correct horse ${n}`;
-  const account = await saveAccount(db, { name: `Account ${n}` });
+  const account = await saveAccount(db, { name: `Account ${n}`, ...(options.plan ? { plan: options.plan } : {}) });
   const user = await saveUser(db, { email, passwordHash: await hashPassword(password) });
   await saveMembership(db, { accountId: account.id, userId: user.id, role: options.role ?? 'owner' });
   const site = await saveSite(db, {
