@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { UnsupportedMediaTypeError } from './errors.ts';
-import { csrfGuard, requireSession, sessionLoader } from './http/console-session.ts';
+import { allowApiKey, csrfGuard, requireOwner, requirePlatformAdmin, requireSession, sessionLoader } from './http/console-session.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { clientIp, createLimiter, type LimiterStoreFactory } from './http/rate-limits.ts';
 import type { Logger } from './logger.ts';
@@ -16,6 +16,9 @@ import { observeRequests } from './http/observe.ts';
 import { steps } from './http/steps.ts';
 import type { Metrics } from './metrics.ts';
 import { waitingReasons } from './notify/waiting.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { embedRoutes, embedSnippets } from './routes/embed.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -25,6 +28,11 @@ import { publicFormRoutes } from './routes/public-forms.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { submissionRoutes } from './routes/submissions.ts';
+import { teamRoutes } from './routes/team.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { AccountMail } from './services/account-mail.ts';
+import { AccountService } from './services/accounts.ts';
+import { whatsappTest } from './notify/whatsapp.ts';
 import { captchaVerifier } from './services/captcha.ts';
 import { ConsoleAuth } from './services/console-auth.ts';
 import { FormDirectory } from './services/form-directory.ts';
@@ -53,7 +61,7 @@ export interface App {
   drain(): Promise<void>;
 }
 
-type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 type Route = [Method, string, ...RequestHandler[]];
 
 const MINUTE = 60_000;
@@ -147,6 +155,7 @@ export function createApp(deps: AppDeps): App {
   });
   const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }));
   const auth = new ConsoleAuth(db);
+  const accounts = new AccountService(db, auth, new AccountMail(config.publicUrl));
 
   const limiter = (options: Parameters<typeof createLimiter>[0]) => createLimiter(options, deps.limiterStores, logger);
   const perIpLimit = limiter({ name: 'ip', windowMs: MINUTE, limit: config.limits.ipPerMinute, key: clientIp });
@@ -168,6 +177,20 @@ export function createApp(deps: AppDeps): App {
     skipSuccessfulRequests: true,
     message: 'Too many sign-in attempts; wait a few minutes and try again.',
   });
+  const signUpLimiter = limiter({
+    name: 'signup',
+    windowMs: 60 * MINUTE,
+    limit: config.limits.signUpsPerHour,
+    key: clientIp,
+    message: 'Too many sign-ups from this address; try again later.',
+  });
+  const passwordResetLimiter = limiter({
+    name: 'reset',
+    windowMs: 15 * MINUTE,
+    limit: config.limits.loginAttemptsPer15Minutes,
+    key: clientIp,
+    message: 'Too many password reset requests; wait a few minutes and try again.',
+  });
 
   const security = securityHeaders(config.publicUrl);
   const pub = publicFormRoutes({
@@ -179,13 +202,23 @@ export function createApp(deps: AppDeps): App {
     captchaScriptUrl: config.captcha.scriptUrl,
   });
   const health = healthRoutes(db, metrics);
-  const session = sessionRoutes(auth, config.publicUrl);
-  const sites = siteRoutes(db);
-  const formApi = formRoutes(db, forms, (formId) => embedSnippets(config.publicUrl, deps.widget, formId));
+  const session = sessionRoutes(auth, accounts, config.publicUrl);
+  const team = teamRoutes(db, auth, accounts, session);
+  const sites = siteRoutes(db, forms);
+  const formApi = formRoutes(
+    db,
+    forms,
+    (formId) => embedSnippets(config.publicUrl, deps.widget, formId),
+    whatsappTest(config.twilio, `${config.publicUrl}/console/`),
+  );
   const embed = embedRoutes(deps.widget);
   const submissions = submissionRoutes(db);
   const exports = exportRoutes(db);
   const deliveries = deliveryRoutes(db, waitingReasons(config));
+  const keys = apiKeyRoutes(db);
+  const usage = usageRoutes(db);
+  const audit = auditRoutes(db);
+  const admin = adminRoutes(db);
 
   // The submission route comes first: the router tries routes in order, and it is the hot one.
   const routes: Route[] = [
@@ -204,21 +237,58 @@ export function createApp(deps: AppDeps): App {
     ['options', '/v1/f/:formId', pub.loadForm, pub.preflight],
     ['get', '/v1/f/:formId/thanks', pub.loadForm, pub.thanks],
 
+    // Who is signed in. (requireSession: a console user; allowApiKey: a user or an API key,
+    // for reading and exporting; requireOwner: an owner of the account being worked on.)
+    ['post', '/api/signup', signUpLimiter, session.signUp],
     ['post', '/api/session', signInLimiter, session.signIn],
     ['get', '/api/session', session.current],
     ['delete', '/api/session', session.signOut],
-    ['get', '/api/sites', requireSession, sites.list],
-    ['post', '/api/sites', requireSession, sites.create],
-    ['get', '/api/forms', requireSession, formApi.list],
+    ['put', '/api/session/account', requireSession, session.switchAccount],
+    ['post', '/api/email-verification', session.verifyEmail],
+    ['post', '/api/email-verification/resend', requireSession, session.resendVerification],
+    ['post', '/api/password-reset', passwordResetLimiter, session.requestPasswordReset],
+    ['post', '/api/password-reset/confirm', passwordResetLimiter, session.resetPassword],
+
+    ['get', '/api/members', requireSession, team.members],
+    ['patch', '/api/members/:userId', requireOwner, team.changeRole],
+    ['delete', '/api/members/:userId', requireSession, team.remove],
+    ['get', '/api/invitations/lookup', team.lookup],
+    ['post', '/api/invitations/accept', team.accept],
+    ['get', '/api/invitations', requireOwner, team.invitations],
+    ['post', '/api/invitations', requireOwner, team.invite],
+    ['delete', '/api/invitations/:id', requireOwner, team.cancel],
+
+    ['get', '/api/sites', allowApiKey, sites.list],
+    ['post', '/api/sites', requireOwner, sites.create],
+    ['get', '/api/sites/:siteId', allowApiKey, sites.get],
+    ['patch', '/api/sites/:siteId', requireOwner, sites.update],
+    ['delete', '/api/sites/:siteId', requireOwner, sites.remove],
+
+    ['get', '/api/forms', allowApiKey, formApi.list],
     ['post', '/api/forms', requireSession, formApi.create],
-    ['get', '/api/forms/:formId', requireSession, formApi.get],
+    ['get', '/api/forms/:formId', allowApiKey, formApi.get],
     ['patch', '/api/forms/:formId', requireSession, formApi.update],
+    ['delete', '/api/forms/:formId', requireOwner, formApi.remove],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
-    ['get', '/api/forms/:formId/submissions', requireSession, submissions.list],
-    ['get', '/api/forms/:formId/submissions.csv', requireSession, exports.csv],
-    ['get', '/api/forms/:formId/submissions.json', requireSession, exports.json],
-    ['get', '/api/submissions/:id/deliveries', requireSession, deliveries.list],
+    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.testWhatsapp],
+    ['get', '/api/forms/:formId/submissions', allowApiKey, submissions.list],
+    ['get', '/api/forms/:formId/submissions.csv', allowApiKey, exports.csv],
+    ['get', '/api/forms/:formId/submissions.json', allowApiKey, exports.json],
+
+    ['post', '/api/submissions/batch', requireSession, submissions.batch],
+    ['get', '/api/submissions/:id', allowApiKey, submissions.get],
+    ['patch', '/api/submissions/:id', requireSession, submissions.update],
+    ['delete', '/api/submissions/:id', requireOwner, submissions.remove],
+    ['get', '/api/submissions/:id/deliveries', allowApiKey, deliveries.list],
     ['post', '/api/deliveries/:id/retry', requireSession, deliveries.retry],
+    ['post', '/api/erasure', requireOwner, submissions.erase],
+
+    ['get', '/api/usage', allowApiKey, usage.get],
+    ['get', '/api/keys', requireOwner, keys.list],
+    ['post', '/api/keys', requireOwner, keys.create],
+    ['delete', '/api/keys/:id', requireOwner, keys.revoke],
+    ['get', '/api/audit', requireOwner, audit.list],
+    ['get', '/api/admin/accounts', requirePlatformAdmin, admin.accounts],
   ];
 
   const app = express();

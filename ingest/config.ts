@@ -62,6 +62,7 @@ const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: positiveInt(60),
   RATE_LIMIT_FORM_PER_MINUTE: positiveInt(600),
   LOGIN_ATTEMPTS_PER_15_MINUTES: positiveInt(10),
+  SIGNUPS_PER_HOUR: positiveInt(10),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
   DEMO: flag(true),
@@ -72,6 +73,7 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: flag(false),
   WHATSAPP_DIGEST_SECONDS: positiveInt(60),
   AUTORESPONSES_PER_ADDRESS_PER_DAY: positiveInt(3),
+  RETENTION_SWEEP_MINUTES: positiveInt(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -115,6 +117,7 @@ export interface Config {
     ipPerMinute: number;
     formPerMinute: number;
     loginAttemptsPer15Minutes: number;
+    signUpsPerHour: number;
     maxBodyBytes: number;
   };
   submissionBatchSize: number;
@@ -130,6 +133,8 @@ export interface Config {
     allowPrivateWebhooks: boolean;
     /** Autoresponses one address may get in 24 hours. */
     autoresponsesPerAddressPerDay: number;
+    /** How often a worker deletes submissions past their form's retention. */
+    retentionSweepMs: number;
   };
 }
 
@@ -192,6 +197,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       formPerMinute: e.RATE_LIMIT_FORM_PER_MINUTE,
       loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+      signUpsPerHour: e.SIGNUPS_PER_HOUR,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),
     submissionBatchSize: e.SUBMISSION_BATCH_SIZE,
@@ -203,6 +209,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE,
       autoresponsesPerAddressPerDay: e.AUTORESPONSES_PER_ADDRESS_PER_DAY,
+      retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     }),
   };
   return Object.freeze(config);

@@ -7,11 +7,24 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
+import { startRetentionSweep } from './services/retention.ts';
 import type { Channel, ChannelResult } from './notify/channel.ts';
-import { autoresponseChannel, emailChannel } from './notify/email.ts';
+import { accountMailer, autoresponseChannel, emailChannel, type AccountMailer } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
 import { whatsappChannel } from './notify/whatsapp.ts';
-import { claimJobs, claimSiblingJobs, countSentTo, getJobSubject, lastSentAt, postponeJob, settleJob, type ClaimedJob, type JobSubject } from './store/jobs.ts';
+import {
+  claimJobs,
+  claimSiblingJobs,
+  countSentTo,
+  getJobSubject,
+  lastSentAt,
+  postponeJob,
+  settleJob,
+  type ClaimedAccountEmail,
+  type ClaimedJob,
+  type JobSubject,
+  type OutboxJob,
+} from './store/jobs.ts';
 
 const BATCH = 10;
 const LEASE_SECONDS = 120;
@@ -46,18 +59,23 @@ export function startWorker(deps: {
   config: Readonly<Config>;
   logger: Logger;
   channels?: Record<ClaimedJob['kind'], Channel>;
+  accountMail?: AccountMailer;
 }): Worker {
   const { db, config, logger } = deps;
   const channels = deps.channels ?? defaultChannels(config, db);
+  const mailer = deps.accountMail ?? accountMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, consoleUrl: `${config.publicUrl}/console/` });
   const log = logger.child({ component: 'worker' });
+  const retention = startRetentionSweep(db, logger, config.worker.retentionSweepMs);
   let stopping = false;
   let wake: (() => void) | undefined;
   // Jobs of a channel that cannot deliver are not claimed at all: they wait at no cost.
-  const kinds = (Object.keys(channels) as ClaimedJob['kind'][]).filter((kind) => !channels[kind].waiting);
+  const kinds: OutboxJob['kind'][] = (Object.keys(channels) as ClaimedJob['kind'][]).filter((kind) => !channels[kind].waiting);
+  if (!mailer.waiting) kinds.push('account_email');
   for (const kind of Object.keys(channels) as ClaimedJob['kind'][]) {
     const reason = channels[kind].waiting;
     if (reason) log.warn({ channel: kind }, reason);
   }
+  if (mailer.waiting) log.warn({ channel: 'account_email' }, mailer.waiting);
 
   /** Delivers the jobs of one unit: one job, or one channel's jobs for one target (see the loop). */
   const handle = async (jobs: ClaimedJob[]): Promise<void> => {
@@ -93,7 +111,11 @@ export function startWorker(deps: {
     }
   };
 
-  const settle = async (job: ClaimedJob, result: ChannelResult): Promise<void> => {
+  const sendAccountEmails = async (jobs: ClaimedAccountEmail[]): Promise<void> => {
+    for (const job of jobs) await settle(job, await mailer.deliver(job));
+  };
+
+  const settle = async (job: OutboxJob, result: ChannelResult): Promise<void> => {
     if (result.outcome === 'sent') {
       await settleJob(db, job, 'sent', null, null);
       log.info({ job: job.id, channel: job.kind, attempt: job.attempt }, 'delivered');
@@ -109,25 +131,30 @@ export function startWorker(deps: {
 
   const loop = async (): Promise<void> => {
     while (!stopping) {
-      let jobs: ClaimedJob[] = [];
+      let jobs: OutboxJob[] = [];
       try {
         jobs = kinds.length ? await claimJobs(db, BATCH, LEASE_SECONDS, kinds) : [];
         // Jobs of a digest channel, or of one with a per-recipient limit, for one target go
         // together; every other job alone.
         const units = new Map<string, ClaimedJob[]>();
+        const accountEmails = jobs.filter((job): job is ClaimedAccountEmail => job.kind === 'account_email');
         for (const job of jobs) {
+          if (job.kind === 'account_email') continue;
           const channel = channels[job.kind];
           const key = channel.digestSeconds || channel.onePerTargetAtATime ? `${job.kind}\u0000${job.target.toLowerCase()}` : `job\u0000${job.id}`;
           units.set(key, [...(units.get(key) ?? []), job]);
         }
-        await Promise.all(
-          [...units.values()].map((unit) =>
+        await Promise.all([
+          sendAccountEmails(accountEmails).catch((error: unknown) => {
+            log.error({ err: error, jobs: accountEmails.map((job) => job.id) }, 'account email handling failed');
+          }),
+          ...[...units.values()].map((unit) =>
             handle(unit).catch((error: unknown) => {
               // The lease runs out and another attempt is made.
               log.error({ err: error, jobs: unit.map((job) => job.id) }, 'job handling failed');
             }),
           ),
-        );
+        ]);
       } catch (error) {
         log.error({ err: error }, 'claiming jobs failed');
       }
@@ -149,6 +176,8 @@ export function startWorker(deps: {
       wake?.();
       await running;
       for (const channel of Object.values(channels)) channel.close?.();
+      mailer.close?.();
+      await retention.stop();
     },
   };
 }

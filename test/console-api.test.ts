@@ -101,8 +101,9 @@ for (const target of databaseTargets) {
         assert.equal(answer.status, 200);
         const [account] = await opened.db.query<{ name: string }>('select name from accounts where id = $1', [owner.accountId]);
         assert.deepEqual(answer.body, {
-          user: { id: owner.userId, email: owner.email, isPlatformAdmin: false },
-          account: { id: owner.accountId, name: account?.name, role: 'owner' },
+          user: { id: owner.userId, email: owner.email, isPlatformAdmin: false, emailVerified: false },
+          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'free' },
+          accounts: [{ id: owner.accountId, name: account?.name, role: 'owner' }],
         });
         const setCookie = answer.headers.get('set-cookie') ?? '';
         assert.match(setCookie, /^formline_session=[A-Za-z0-9_-]{20,};/);

@@ -169,6 +169,72 @@ for (const target of databaseTargets) {
       assert.equal(bobFormAsAlice.status, 404);
     });
 
+    it("answers every other /api route with another account's ids as if they did not exist (404), and changes nothing", async () => {
+      const [submission] = await opened.db.query<{ id: string }>('select id from submissions where account_id = $1 limit 1', [alice.accountId]);
+      const [job] = await opened.db.query<{ id: number }>(
+        'select j.id from jobs j join submissions s on s.id = j.submission_id where s.account_id = $1 limit 1',
+        [alice.accountId],
+      );
+      const key = await send(`${app.url}/api/keys`, { method: 'POST', headers: consoleHeaders(aliceCookie, app.url), body: JSON.stringify({ name: 'Alice key' }) });
+      assert.equal(key.status, 201);
+      const keyId = (key.body as { id: string }).id;
+      const invitation = await send(`${app.url}/api/invitations`, {
+        method: 'POST',
+        headers: consoleHeaders(aliceCookie, app.url),
+        body: JSON.stringify({ email: 'friend@alice.example', role: 'member' }),
+      });
+      assert.equal(invitation.status, 201);
+      const invitationId = (invitation.body as { id: string }).id;
+      const id = String(submission?.id);
+      const notFound = (code: string, what: string, value: string) => ({ error: { code, message: `There is no ${what} ${value} in this account.` } });
+      const cases: [string, string, unknown, unknown][] = [
+        ['GET', `/api/sites/${alice.siteId}`, undefined, notFound('site_not_found', 'site', alice.siteId)],
+        ['PATCH', `/api/sites/${alice.siteId}`, { allowedOrigins: ['https://evil.example'] }, notFound('site_not_found', 'site', alice.siteId)],
+        ['DELETE', `/api/sites/${alice.siteId}`, undefined, notFound('site_not_found', 'site', alice.siteId)],
+        ['DELETE', `/api/forms/${alice.formId}`, undefined, formNotFound(alice.formId)],
+        ['GET', `/api/forms/${alice.formId}/embed`, undefined, formNotFound(alice.formId)],
+        ['GET', `/api/forms/${alice.formId}/submissions.csv`, undefined, formNotFound(alice.formId)],
+        ['GET', `/api/forms/${alice.formId}/submissions.json`, undefined, formNotFound(alice.formId)],
+        ['POST', `/api/forms/${alice.formId}/whatsapp-test`, { to: '+14155550100' }, formNotFound(alice.formId)],
+        ['GET', `/api/submissions/${id}`, undefined, notFound('submission_not_found', 'submission', id)],
+        ['PATCH', `/api/submissions/${id}`, { status: 'spam' }, notFound('submission_not_found', 'submission', id)],
+        ['DELETE', `/api/submissions/${id}`, undefined, notFound('submission_not_found', 'submission', id)],
+        ['GET', `/api/submissions/${id}/deliveries`, undefined, notFound('submission_not_found', 'submission', id)],
+        ['POST', `/api/deliveries/${job?.id}/retry`, undefined, notFound('delivery_not_found', 'notification', String(job?.id))],
+        ['PATCH', `/api/members/${alice.userId}`, { role: 'member' }, notFound('member_not_found', 'member', alice.userId)],
+        ['DELETE', `/api/members/${alice.userId}`, undefined, notFound('member_not_found', 'member', alice.userId)],
+        ['DELETE', `/api/invitations/${invitationId}`, undefined, notFound('invitation_not_found', 'pending invitation', invitationId)],
+        ['DELETE', `/api/keys/${keyId}`, undefined, notFound('api_key_not_found', 'API key', keyId)],
+        ['PUT', '/api/session/account', { accountId: alice.accountId }, { error: { code: 'account_not_found', message: 'You are not a member of that account.' } }],
+      ];
+      for (const [method, path, body, expected] of cases) {
+        const answer = await asBob(method, path, body);
+        assert.equal(answer.status, 404, `${method} ${path}: ${answer.text}`);
+        assert.deepEqual(answer.body, expected, `${method} ${path}`);
+        assert.doesNotMatch(answer.text, /Alice|alice\.example|owner@shop/, `${method} ${path}`);
+      }
+      // Batches and erasure only ever touch the caller's own account: nothing of Alice's is counted.
+      const batch = await asBob('POST', '/api/submissions/batch', { ids: [id], action: 'delete' });
+      assert.deepEqual([batch.status, batch.body], [200, { count: 0 }]);
+      const marked = await asBob('POST', '/api/submissions/batch', { ids: [id], action: 'spam' });
+      assert.deepEqual([marked.status, marked.body], [200, { count: 0 }]);
+      const erased = await asBob('POST', '/api/erasure', { email: VALID_CONTACT.email });
+      assert.deepEqual([erased.status, erased.body], [200, { deleted: 0 }]);
+      // Bob's lists show none of Alice's keys, invitations, members or usage.
+      for (const path of ['/api/keys', '/api/invitations', '/api/members']) {
+        const answer = await asBob('GET', path);
+        assert.equal(answer.status, 200, path);
+        assert.doesNotMatch(answer.text, /Alice key|friend@alice|owner1-|alice/i, path);
+      }
+      const usage = await asBob('GET', '/api/usage');
+      assert.deepEqual((usage.body as { totals: unknown }).totals, { accepted: 0, spam: 0 });
+      // Alice's API key reads Alice's data only.
+      const aliceKey = (key.body as { key: string }).key;
+      const bobForm = await send(`${app.url}/api/forms/${bob.formId}/submissions`, { headers: { authorization: `Bearer ${aliceKey}` } });
+      assert.equal(bobForm.status, 404);
+      assert.deepEqual(bobForm.body, formNotFound(bob.formId));
+    });
+
     it("leaves the first account's sites, forms and submissions exactly as they were", async () => {
       assert.equal(await snapshot(alice.accountId), aliceBefore);
 

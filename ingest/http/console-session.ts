@@ -3,6 +3,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { SESSION_COOKIE, type ConsoleAuth } from '../services/console-auth.ts';
+import type { Role } from '../store/accounts.ts';
 import type { SessionContext } from '../store/sessions.ts';
 import './locals.ts';
 
@@ -25,7 +26,8 @@ function originOf(value: string | undefined): string | undefined {
 export function csrfGuard(publicUrl: string): RequestHandler {
   const publicOrigin = new URL(publicUrl).origin;
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || !req.cookies?.[SESSION_COOKIE]) return next();
+    // A request with an API key carries no ambient credential a cross-site page could borrow.
+    if (SAFE_METHODS.has(req.method) || !req.cookies?.[SESSION_COOKIE] || req.headers.authorization !== undefined) return next();
     // An Origin header, even "null", is the browser's word; the Referer only stands in when it is absent.
     const origin = req.get('origin');
     const source = origin !== undefined ? originOf(origin) : originOf(req.get('referer'));
@@ -35,9 +37,20 @@ export function csrfGuard(publicUrl: string): RequestHandler {
   };
 }
 
-/** Resolves the session cookie, when there is one, into res.locals.auth. */
+/**
+ * Resolves `Authorization: Bearer fl_...` into res.locals.apiKey (a bad key is 401 at once), or
+ * else the session cookie, when there is one, into res.locals.auth.
+ */
 export function sessionLoader(auth: ConsoleAuth): RequestHandler {
   return async (req, res, next) => {
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      const context = key ? await auth.resolveApiKey(key) : null;
+      if (!context) return next(new UnauthorizedError('invalid_api_key', 'The API key is not valid (malformed, unknown or revoked).'));
+      res.locals.apiKey = context;
+      return next();
+    }
     const token: unknown = req.cookies?.[SESSION_COOKIE];
     if (typeof token === 'string' && token !== '') {
       const session = await auth.resolve(token);
@@ -47,16 +60,62 @@ export function sessionLoader(auth: ConsoleAuth): RequestHandler {
   };
 }
 
+const apiKeyNotAllowed = () =>
+  new ForbiddenError('api_key_not_allowed', 'API keys can read and export; this needs a signed-in console user.');
+
+/** A signed-in console user (not an API key). */
 export const requireSession: RequestHandler = (_req, res, next) => {
-  next(res.locals.auth ? undefined : new UnauthorizedError());
+  if (res.locals.auth) return next();
+  next(res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError());
 };
 
-/** The signed-in user with the account they are working on; throws when there is none. */
-export function accountOf(res: Response): SessionContext & { accountId: string } {
+/** A signed-in user, or an API key: the read and export routes. */
+export const allowApiKey: RequestHandler = (_req, res, next) => {
+  next(res.locals.auth || res.locals.apiKey ? undefined : new UnauthorizedError());
+};
+
+/** An owner of the account being worked on. */
+export const requireOwner: RequestHandler = (_req, res, next) => {
   const auth = res.locals.auth;
-  if (!auth) throw new UnauthorizedError();
-  if (!auth.accountId) throw new ForbiddenError('no_account', 'You are not a member of any account.');
-  return auth as SessionContext & { accountId: string };
+  if (!auth) return next(res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError());
+  if (auth.role === 'owner') return next();
+  next(auth.accountId ? new ForbiddenError('owner_required', 'Only an owner of this account can do this.') : noAccount());
+};
+
+/** The platform operator. */
+export const requirePlatformAdmin: RequestHandler = (_req, res, next) => {
+  const auth = res.locals.auth;
+  if (!auth) return next(res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError());
+  next(auth.isPlatformAdmin ? undefined : new ForbiddenError('platform_admin_required', 'Only the platform operator can see this.'));
+};
+
+const noAccount = () => new ForbiddenError('no_account', 'You are not a member of any account.');
+
+/** Who acts, and on which account: a signed-in user (with their role) or an API key. */
+export interface Actor {
+  accountId: string;
+  userId: string | null;
+  email: string | null;
+  role: Role | 'api_key';
+}
+
+/** The account being worked on and who works on it; throws when there is none. */
+export function accountOf(res: Response): Actor {
+  const auth = res.locals.auth;
+  if (auth) {
+    if (!auth.accountId || !auth.role) throw noAccount();
+    return { accountId: auth.accountId, userId: auth.userId, email: auth.email, role: auth.role };
+  }
+  const key = res.locals.apiKey;
+  if (key) return { accountId: key.accountId, userId: null, email: null, role: 'api_key' };
+  throw new UnauthorizedError();
+}
+
+/** The signed-in user's session (not an API key); throws when there is none. */
+export function sessionOf(res: Response): SessionContext {
+  const auth = res.locals.auth;
+  if (!auth) throw res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError();
+  return auth;
 }
 
 export function sessionToken(req: Request): string | undefined {

@@ -2,6 +2,7 @@
 
 import type { SubmissionOutcome } from '../metrics.ts';
 import type { PublicForm } from '../store/forms.ts';
+import type { ApiKeyContext } from '../services/console-auth.ts';
 import type { SessionContext } from '../store/sessions.ts';
 
 declare global {
@@ -10,6 +11,8 @@ declare global {
     interface Locals {
       /** The signed-in console user and the account being worked on. */
       auth?: SessionContext;
+      /** The API key a program presented instead (Authorization: Bearer fl_...). */
+      apiKey?: ApiKeyContext;
       /** The form a public route is about. */
       form?: PublicForm;
       /** Answer errors as an HTML page: a browser posted a plain form without JavaScript. */

@@ -4,7 +4,7 @@
 
 import nodemailer from 'nodemailer';
 import { submitterEmail } from '../services/submitter.ts';
-import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
+import type { ClaimedAccountEmail, ClaimedJob, JobSubject } from '../store/jobs.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
 import { SMTP_MISSING } from './waiting.ts';
 
@@ -138,6 +138,41 @@ export function autoresponseChannel(options: {
         return { outcome: 'sent' };
       } catch (error) {
         return failure(error, 'autoresponse');
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** Sends the emails about accounts (verification, password reset, invitations, quota warnings). */
+export interface AccountMailer {
+  deliver(job: ClaimedAccountEmail): Promise<ChannelResult>;
+  /** Set when SMTP_URL is missing: why these emails wait. */
+  waiting?: string;
+  close?(): void;
+}
+
+export function accountMailer(options: { smtpUrl: string | undefined; from: string; consoleUrl: string }): AccountMailer {
+  if (!options.smtpUrl) return { waiting: SMTP_MISSING, deliver: async () => ({ outcome: 'failed', error: SMTP_MISSING }) };
+  const transport = smtpTransport(options.smtpUrl);
+  const messageHost = new URL(options.consoleUrl).hostname;
+  return {
+    async deliver(job) {
+      const mail = job.payload;
+      if (!mail) return { outcome: 'failed', error: 'account email: the message is gone', permanent: true };
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: job.target,
+          subject: headerText(mail.subject, 200),
+          text: mail.text,
+          ...(mail.html ? { html: mail.html } : {}),
+          messageId: `<job-${job.id}@${messageHost}>`,
+          headers: { 'Auto-Submitted': 'auto-generated' },
+        });
+        return { outcome: 'sent' };
+      } catch (error) {
+        return failure(error, 'account email');
       }
     },
     close: () => transport.close(),

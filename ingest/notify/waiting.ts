@@ -3,14 +3,14 @@
 // list shows the reason on each waiting job.
 
 import type { Config } from '../config.ts';
-import type { JobKind } from '../store/submissions.ts';
+import type { OutboxKind } from '../store/jobs.ts';
 
 export const SMTP_MISSING = 'waiting: SMTP_URL is not set, so email cannot be sent';
 export const TWILIO_MISSING = 'waiting: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set to send WhatsApp alerts';
 
-export function waitingReasons(config: Readonly<Config>): Partial<Record<JobKind, string>> {
-  const reasons: Partial<Record<JobKind, string>> = {};
-  if (!config.smtpUrl) reasons.email = reasons.autoresponse = SMTP_MISSING;
+export function waitingReasons(config: Readonly<Config>): Partial<Record<OutboxKind, string>> {
+  const reasons: Partial<Record<OutboxKind, string>> = {};
+  if (!config.smtpUrl) reasons.email = reasons.autoresponse = reasons.account_email = SMTP_MISSING;
   if (!config.twilio.accountSid || !config.twilio.authToken || !config.twilio.whatsappFrom) reasons.whatsapp = TWILIO_MISSING;
   return reasons;
 }

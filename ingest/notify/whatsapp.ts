@@ -47,41 +47,63 @@ export function summaryOf(subject: JobSubject): string {
   );
 }
 
-export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string): Channel {
+type WhatsappMessage = { body: string } | { contentSid: string; contentVariables: string };
+type WhatsappSend = (to: string, message: WhatsappMessage) => Promise<ChannelResult>;
+
+/** Sends one WhatsApp message through Twilio and says what came of it; null when Twilio is not configured. */
+export function whatsappSender(settings: WhatsappSettings): WhatsappSend | null {
   const { accountSid, authToken, whatsappFrom } = settings;
-  if (!accountSid || !authToken || !whatsappFrom) {
-    return waitingChannel(TWILIO_MISSING);
-  }
+  if (!accountSid || !authToken || !whatsappFrom) return null;
   const client = twilio(accountSid, authToken, settings.apiBase ? { httpClient: new RebasedRequestClient(settings.apiBase) } : { autoRetry: false });
   const address = (number: string) => (number.startsWith('whatsapp:') ? number : `whatsapp:${number}`);
+  return async (to, message) => {
+    try {
+      await client.messages.create({ from: address(whatsappFrom), to: address(to), ...message });
+      return { outcome: 'sent' };
+    } catch (error) {
+      const { status, code, message: text } = error as { status?: number; code?: number; message?: string };
+      if (code === OUTSIDE_WINDOW) {
+        return {
+          outcome: 'failed',
+          permanent: true,
+          error: `whatsapp 63016: outside the 24-hour window a free-form message is refused; configure an approved template (TWILIO_WHATSAPP_CONTENT_SID, or the form's whatsappContentSid)`,
+        };
+      }
+      const reason = `whatsapp${status ? ` ${status}` : ''}${code ? ` (${code})` : ''}: ${text ?? String(error)}`;
+      // 429 and 5xx are worth another try; any other refusal (a bad number, 400) is not.
+      const retryable = status === undefined || status === 429 || status >= 500;
+      return { outcome: 'failed', error: reason, permanent: !retryable };
+    }
+  };
+}
 
+/** The alert's message: the approved template with its variables, or a free-form body without one. */
+function alertMessage(contentSid: string | null | undefined, formName: string, summary: string, link: string, body: string): WhatsappMessage {
+  return contentSid ? { contentSid, contentVariables: JSON.stringify({ 1: clip(formName, 60), 2: summary, 3: link }) } : { body };
+}
+
+export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string): Channel {
+  const send = whatsappSender(settings);
+  if (!send) return waitingChannel(TWILIO_MISSING);
   return {
     digestSeconds: settings.digestSeconds,
     async deliver(job: ClaimedJob, subject: JobSubject, digest: JobSubject[] = []): Promise<ChannelResult> {
       const count = digest.length + 1;
       const link = count > 1 ? `${consoleUrl}#/forms/${subject.formId}` : `${consoleUrl}#/submissions/${subject.submissionId}`;
       const summary = count > 1 ? `${count} new submissions` : summaryOf(subject);
-      const contentSid = subject.whatsappContentSid ?? settings.whatsappContentSid;
-      const message = contentSid
-        ? { contentSid, contentVariables: JSON.stringify({ 1: clip(subject.formName, 60), 2: summary, 3: link }) }
-        : { body: count > 1 ? `${count} new submissions to ${subject.formName}.\n${link}` : `New submission to ${subject.formName}: ${summary}\n${link}` };
-      try {
-        await client.messages.create({ from: address(whatsappFrom), to: address(job.target), ...message });
-        return { outcome: 'sent' };
-      } catch (error) {
-        const { status, code, message: text } = error as { status?: number; code?: number; message?: string };
-        if (code === OUTSIDE_WINDOW) {
-          return {
-            outcome: 'failed',
-            permanent: true,
-            error: `whatsapp 63016: outside the 24-hour window a free-form message is refused; configure an approved template (TWILIO_WHATSAPP_CONTENT_SID, or the form's whatsappContentSid)`,
-          };
-        }
-        const reason = `whatsapp${status ? ` ${status}` : ''}${code ? ` (${code})` : ''}: ${text ?? String(error)}`;
-        // 429 and 5xx are worth another try; any other refusal (a bad number, 400) is not.
-        const retryable = status === undefined || status === 429 || status >= 500;
-        return { outcome: 'failed', error: reason, permanent: !retryable };
-      }
+      const body = count > 1 ? `${count} new submissions to ${subject.formName}.\n${link}` : `New submission to ${subject.formName}: ${summary}\n${link}`;
+      return send(job.target, alertMessage(subject.whatsappContentSid ?? settings.whatsappContentSid, subject.formName, summary, link, body));
     },
+  };
+}
+
+/** The console's "send a test" button: one alert, as the form's would go out, marked as a test. */
+export function whatsappTest(settings: WhatsappSettings, consoleUrl: string): ((to: string, form: { id: string; name: string; whatsappContentSid: string | null }) => Promise<ChannelResult>) | null {
+  const send = whatsappSender(settings);
+  if (!send) return null;
+  return (to, form) => {
+    const link = `${consoleUrl}#/forms/${form.id}`;
+    const summary = 'A test alert: this is how new submissions will reach you.';
+    return send(to, alertMessage(form.whatsappContentSid ?? settings.whatsappContentSid, form.name, summary, link, `Test alert for ${form.name}: ${summary}\n${link}`));
   };
 }

@@ -10,7 +10,7 @@ import type { Database } from '../db/database.ts';
 import { accountOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import { getFormForAccount, type Form } from '../store/forms.ts';
-import { listSubmissions, type Submission, type SubmissionQuery } from '../store/submissions.ts';
+import { countSubmissions, listSubmissions, type Submission, type SubmissionQuery } from '../store/submissions.ts';
 import { formIdParam, formNotFound } from './forms.ts';
 import { endOf, filterQuery } from './submissions.ts';
 
@@ -69,6 +69,8 @@ export function exportRoutes(db: Database) {
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? endOf(query.to) : undefined,
     };
+    // How many rows will come, so a client can show progress (counted before the first page).
+    res.setHeader('X-Total-Count', String(await countSubmissions(db, base)));
     return { form, query, source: pages(db, base) };
   };
 

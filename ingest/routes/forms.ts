@@ -1,15 +1,18 @@
-// GET|POST /api/forms, GET|PATCH /api/forms/:formId, scoped to the signed-in user's account.
+// GET|POST /api/forms, GET|PATCH|DELETE /api/forms/:formId, POST /api/forms/:formId/whatsapp-test,
+// scoped to the signed-in user's account.
 
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database } from '../db/database.ts';
-import { NotFoundError } from '../errors.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { accountOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
-import { createFormInput, updateFormInput } from '../services/form-definition.ts';
+import { E164, createFormInput, updateFormInput } from '../services/form-definition.ts';
 import { FORM_ID_PATTERN, isUuid, newFormId, randomToken } from '../services/ids.ts';
-import { getFormForAccount, listFormsByAccount, saveForm, updateFormForAccount, type Form, type FormSettings } from '../store/forms.ts';
+import type { ChannelResult } from '../notify/channel.ts';
+import { saveAuditEntry } from '../store/audit.ts';
+import { deleteFormForAccount, getFormForAccount, listFormsByAccount, saveForm, updateFormForAccount, type Form, type FormSettings } from '../store/forms.ts';
 import { getSiteForAccount } from '../store/sites.ts';
 
 export function presentForm(form: Form) {
@@ -25,6 +28,10 @@ export function presentForm(form: Form) {
 }
 
 const listQuery = z.object({ siteId: z.string().max(100).optional() });
+const whatsappTestInput = z.object({ to: z.string().trim().regex(E164, 'must be an E.164 number such as +14155550100') }).strict();
+
+/** Sends a test WhatsApp alert for a form; null when Twilio is not configured. */
+export type WhatsappTester = ((to: string, form: { id: string; name: string; whatsappContentSid: string | null }) => Promise<ChannelResult>) | null;
 
 export function formNotFound(formId: string): NotFoundError {
   return new NotFoundError('form_not_found', `There is no form ${formId} in this account.`);
@@ -38,7 +45,7 @@ export function formIdParam(value: unknown): string {
 }
 
 /** `embedFor`: the snippets an owner pastes for a form (script tag with SRI, render and enhance forms). */
-export function formRoutes(db: Database, directory: FormDirectory, embedFor: (formId: string) => object) {
+export function formRoutes(db: Database, directory: FormDirectory, embedFor: (formId: string) => object, whatsappTest: WhatsappTester) {
   const list: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const { siteId } = parseInput(listQuery, req.query);
@@ -107,7 +114,37 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
     res.json(presentForm(form));
   };
 
-  return { list, create, get, embed, update };
+  /** Deletes the form and every submission to it (owner-only). */
+  const remove: RequestHandler = async (req, res) => {
+    const actor = accountOf(res);
+    const formId = formIdParam(req.params['formId']);
+    const form = await getFormForAccount(db, actor.accountId, formId);
+    if (!form || !(await deleteFormForAccount(db, actor.accountId, formId))) throw formNotFound(formId);
+    directory.invalidate(formId);
+    await saveAuditEntry(db, { accountId: actor.accountId, actor, action: 'form.delete', target: formId, details: { name: form.name } });
+    res.status(204).end();
+  };
+
+  /** POST /api/forms/:formId/whatsapp-test {to}: one test alert, sent now, so an owner sees the number works. */
+  const testWhatsapp: RequestHandler = async (req, res) => {
+    const { accountId } = accountOf(res);
+    const formId = formIdParam(req.params['formId']);
+    const { to } = parseInput(whatsappTestInput, req.body);
+    const form = await getFormForAccount(db, accountId, formId);
+    if (!form) throw formNotFound(formId);
+    if (!whatsappTest) {
+      throw new ConflictError('whatsapp_not_configured', 'WhatsApp is not set up on this service (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM).');
+    }
+    const result = await whatsappTest(to, { id: form.id, name: form.name, whatsappContentSid: form.settings.whatsappContentSid });
+    if (result.outcome === 'failed') {
+      // Twilio refused it (a number it does not know, a template it does not have) or could not be reached.
+      if (result.permanent) throw new ValidationError({ to: result.error }, 'WhatsApp did not take the test message.');
+      throw new AppError(422, 'whatsapp_failed', `WhatsApp could not send the test message now: ${result.error}`);
+    }
+    res.json({ sent: true });
+  };
+
+  return { list, create, get, embed, update, remove, testWhatsapp };
 }
 
 /** A form with a webhook gets a signing secret (whsec_...) when it has none. */

@@ -1,8 +1,10 @@
 // Console sign-in: email + password (scrypt), server-side sessions behind an httpOnly cookie.
 
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { UnauthorizedError } from '../errors.ts';
 import { getUserByEmail, listMembershipsByUser } from '../store/accounts.ts';
+import { getLiveApiKeyByPrefix, touchApiKey } from '../store/api-keys.ts';
 import { deleteSession, getSessionContext, saveSession, type SessionContext } from '../store/sessions.ts';
 import { randomToken } from './ids.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
@@ -10,6 +12,22 @@ import { sha256 } from './secrets.ts';
 
 export const SESSION_COOKIE = 'formline_session';
 export const SESSION_DAYS = 30;
+
+/** `fl_` + 8 hex digits (the prefix, shown in lists) + `_` + 43 base64url characters (the secret). */
+const API_KEY = /^(fl_[0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
+
+/** An API key, as the account's programs present it. */
+export interface ApiKeyContext {
+  keyId: string;
+  accountId: string;
+}
+
+/** A new API key: what is shown once, and what is stored. */
+export function newApiKey(): { key: string; prefix: string; secretHash: string } {
+  const prefix = `fl_${randomBytes(4).toString('hex')}`;
+  const secret = randomBytes(32).toString('base64url');
+  return { key: `${prefix}_${secret}`, prefix, secretHash: sha256(secret) };
+}
 
 export class ConsoleAuth {
   constructor(private readonly db: Database) {}
@@ -20,12 +38,18 @@ export class ConsoleAuth {
     // Unknown emails cost as much as wrong passwords, so timing does not reveal who has an account.
     const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !valid) throw new UnauthorizedError('invalid_credentials', 'The email or password is not right.');
-    const [first] = await listMembershipsByUser(this.db, user.id);
+    return this.openSession(user.id);
+  }
+
+  /** A new session for the user, on `accountId` or else their oldest account; returns the cookie token. */
+  async openSession(userId: string, accountId?: string): Promise<{ token: string; session: SessionContext }> {
+    const memberships = await listMembershipsByUser(this.db, userId);
+    const chosen = memberships.find((m) => m.accountId === accountId) ?? memberships[0];
     const token = randomToken();
     await saveSession(this.db, {
       id: sha256(token),
-      userId: user.id,
-      accountId: first?.accountId ?? null,
+      userId,
+      accountId: chosen?.accountId ?? null,
       expiresAt: new Date(Date.now() + SESSION_DAYS * 86_400_000),
     });
     const session = await getSessionContext(this.db, sha256(token));
@@ -36,6 +60,19 @@ export class ConsoleAuth {
   async resolve(token: string): Promise<SessionContext | null> {
     if (token.length === 0 || token.length > 100) return null;
     return getSessionContext(this.db, sha256(token));
+  }
+
+  /** The account an API key belongs to; null for a malformed, unknown or revoked key. */
+  async resolveApiKey(key: string): Promise<ApiKeyContext | null> {
+    const match = API_KEY.exec(key);
+    if (!match) return null;
+    const stored = await getLiveApiKeyByPrefix(this.db, match[1] as string);
+    if (!stored) return null;
+    const given = Buffer.from(sha256(match[2] as string), 'hex');
+    const expected = Buffer.from(stored.secretHash, 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    await touchApiKey(this.db, stored.id);
+    return { keyId: stored.id, accountId: stored.accountId };
   }
 
   async signOut(token: string): Promise<void> {

@@ -162,32 +162,33 @@ function toOrigin(value: string): string | null {
   }
 }
 
+const siteFields = {
+  name: text(200),
+  domain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(253)
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, 'must be a domain name such as example.com'),
+  allowedOrigins: z
+    .array(
+      z
+        .string()
+        .max(300)
+        .transform((value, ctx) => {
+          const origin = toOrigin(value.trim());
+          if (origin === null) {
+            ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://example.com, or "*"' });
+            return z.NEVER;
+          }
+          return origin;
+        }),
+    )
+    .max(50),
+};
+
 export const createSiteInput = z
-  .object({
-    name: text(200),
-    domain: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .max(253)
-      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, 'must be a domain name such as example.com'),
-    allowedOrigins: z
-      .array(
-        z
-          .string()
-          .max(300)
-          .transform((value, ctx) => {
-            const origin = toOrigin(value.trim());
-            if (origin === null) {
-              ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://example.com, or "*"' });
-              return z.NEVER;
-            }
-            return origin;
-          }),
-      )
-      .max(50)
-      .optional(),
-  })
+  .object({ ...siteFields, allowedOrigins: siteFields.allowedOrigins.optional() })
   .strict()
   .transform((site) => ({
     name: site.name,
@@ -195,3 +196,8 @@ export const createSiteInput = z
     // Without a list, the site's own domain over HTTPS is what a site owner means.
     allowedOrigins: [...new Set(site.allowedOrigins ?? [`https://${site.domain}`])],
   }));
+
+export const updateSiteInput = z
+  .object({ name: siteFields.name.optional(), domain: siteFields.domain.optional(), allowedOrigins: siteFields.allowedOrigins.optional() })
+  .strict()
+  .transform((site) => ({ ...site, allowedOrigins: site.allowedOrigins && [...new Set(site.allowedOrigins)] }));

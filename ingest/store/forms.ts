@@ -157,3 +157,18 @@ export async function getPublicForm(db: Queryable, formId: string): Promise<Publ
   );
   return row ? { ...toForm(row), allowedOrigins: row.allowed_origins } : null;
 }
+
+export async function deleteFormForAccount(db: Queryable, accountId: string, formId: string): Promise<boolean> {
+  const rows = await db.query('delete from forms where account_id = $1 and id = $2 returning id', [accountId, formId]);
+  return rows.length > 0;
+}
+
+/** Forms that keep submissions for a limited time, with that time in days. */
+export async function listFormsWithRetention(db: Queryable): Promise<{ id: string; accountId: string; retentionDays: number }[]> {
+  const rows = await db.query<{ id: string; account_id: string; days: number }>(
+    `select id, account_id, (settings->>'retentionDays')::int as days
+       from forms
+      where jsonb_typeof(settings->'retentionDays') = 'number'`,
+  );
+  return rows.filter((row) => row.days > 0).map((row) => ({ id: row.id, accountId: row.account_id, retentionDays: row.days }));
+}

@@ -38,14 +38,38 @@ export interface ClaimedJob {
   attempt: number;
 }
 
+/** An email about an account (verification, password reset, invitation, quota), not a submission. */
+export interface AccountEmail {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface ClaimedAccountEmail {
+  id: number;
+  submissionId: null;
+  kind: 'account_email';
+  target: string;
+  attempt: number;
+  payload: AccountEmail | null;
+}
+
+export type OutboxJob = ClaimedJob | ClaimedAccountEmail;
+export type OutboxKind = OutboxJob['kind'];
+
+/** Queues an email about an account to `to`; the worker sends it like any notification. */
+export async function enqueueAccountEmail(db: Queryable, to: string, mail: AccountEmail): Promise<void> {
+  await db.query(`insert into jobs (kind, target, payload) values ('account_email', $1, $2::jsonb)`, [to, JSON.stringify(mail)]);
+}
+
 /**
  * Claims up to `limit` due jobs of the given kinds for this worker: queued ones whose time has
  * come, and running ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED` lets any number of
  * workers claim at once without waiting on, or taking, each other's jobs; the lease keeps a job
  * theirs until it is finished or the lease expires.
  */
-export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number, kinds: readonly string[]): Promise<ClaimedJob[]> {
-  const rows = await db.query<{ id: number; submission_id: string; kind: ClaimedJob['kind']; target: string; attempts: number }>(
+export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number, kinds: readonly string[]): Promise<OutboxJob[]> {
+  const rows = await db.query<{ id: number; submission_id: string | null; kind: OutboxKind; target: string; attempts: number; payload: AccountEmail | null }>(
     `with queued as (
        select id from jobs where status = 'queued' and run_at <= now() and kind = any($3::text[])
         order by run_at limit $1 for update skip locked
@@ -55,10 +79,14 @@ export async function claimJobs(db: Queryable, limit: number, leaseSeconds: numb
      update jobs j
         set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => $2), updated_at = now()
       where j.id in (select id from queued union all select id from expired)
-     returning j.id, j.submission_id, j.kind, j.target, j.attempts`,
+     returning j.id, j.submission_id, j.kind, j.target, j.attempts, j.payload`,
     [limit, leaseSeconds, kinds],
   );
-  return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
+  return rows.map((row): OutboxJob =>
+    row.kind === 'account_email'
+      ? { id: row.id, submissionId: null, kind: row.kind, target: row.target, attempt: row.attempts, payload: row.payload }
+      : { id: row.id, submissionId: row.submission_id as string, kind: row.kind, target: row.target, attempt: row.attempts },
+  );
 }
 
 /** What a notification says: the submission with its form and site. */
@@ -162,7 +190,7 @@ export type AttemptOutcome = 'sent' | 'failed' | 'dead';
 /** Records an attempt and moves the job on: done, queued again at `retryAt`, or dead. */
 export async function settleJob(
   db: Queryable,
-  job: ClaimedJob,
+  job: OutboxJob,
   outcome: AttemptOutcome,
   error: string | null,
   retryAt: Date | null,
@@ -174,7 +202,8 @@ export async function settleJob(
      update jobs
         set status = case $4::text when 'sent' then 'done' when 'dead' then 'dead' else 'queued' end,
             run_at = coalesce($6::timestamptz, run_at),
-            locked_until = null, last_error = $5, updated_at = now()
+            locked_until = null, last_error = $5, updated_at = now(),
+            payload = case when $4::text = 'sent' then null else payload end
       where id = $1`,
     [job.id, job.submissionId, job.attempt, outcome, error, retryAt],
   );
@@ -184,7 +213,7 @@ export async function settleJob(
  * A job that cannot be attempted yet (its channel is not configured): back in the queue without
  * spending an attempt, with the reason for the console and the logs.
  */
-export async function postponeJob(db: Queryable, job: ClaimedJob, reason: string, runAt: Date): Promise<void> {
+export async function postponeJob(db: Queryable, job: OutboxJob, reason: string, runAt: Date): Promise<void> {
   await db.query(
     `update jobs set status = 'queued', attempts = attempts - 1, run_at = $2, locked_until = null, last_error = $3, updated_at = now()
       where id = $1`,

@@ -8,10 +8,12 @@ export interface SessionContext {
   userId: string;
   email: string;
   isPlatformAdmin: boolean;
+  emailVerified: boolean;
   /** The account being worked on, with the user's role in it; null when the user has none. */
   accountId: string | null;
   accountName: string | null;
   role: Role | null;
+  plan: string | null;
   expiresAt: Date;
 }
 
@@ -29,7 +31,8 @@ export async function saveSession(
 
 /**
  * A live session with its user and account. The account comes with the user's current role in
- * it, so a removed membership takes effect at once.
+ * it, so a removed membership takes effect at once (the session falls back to the user's oldest
+ * remaining account, if any).
  */
 export async function getSessionContext(db: Queryable, id: string): Promise<SessionContext | null> {
   const [row] = await db.query<{
@@ -37,15 +40,23 @@ export async function getSessionContext(db: Queryable, id: string): Promise<Sess
     user_id: string;
     email: string;
     is_platform_admin: boolean;
+    email_verified: boolean;
     account_id: string | null;
     account_name: string | null;
     role: Role | null;
+    plan: string | null;
     expires_at: Date;
   }>(
-    `select s.id, s.user_id, u.email, u.is_platform_admin, m.account_id, a.name as account_name, m.role, s.expires_at
+    `select s.id, s.user_id, u.email, u.is_platform_admin, u.email_verified_at is not null as email_verified,
+            m.account_id, a.name as account_name, m.role, a.plan, s.expires_at
        from sessions s
        join users u on u.id = s.user_id
-       left join memberships m on m.user_id = s.user_id and m.account_id = s.account_id
+       left join lateral (
+         select mm.account_id, mm.role from memberships mm
+          where mm.user_id = s.user_id
+          order by (mm.account_id = s.account_id) desc, mm.created_at, mm.account_id
+          limit 1
+       ) m on true
        left join accounts a on a.id = m.account_id
       where s.id = $1 and s.expires_at > now()`,
     [id],
@@ -56,9 +67,11 @@ export async function getSessionContext(db: Queryable, id: string): Promise<Sess
     userId: row.user_id,
     email: row.email,
     isPlatformAdmin: row.is_platform_admin,
+    emailVerified: row.email_verified,
     accountId: row.account_id,
     accountName: row.account_name,
     role: row.role,
+    plan: row.plan,
     expiresAt: row.expires_at,
   };
 }
@@ -70,4 +83,20 @@ export async function deleteSession(db: Queryable, id: string): Promise<void> {
 export async function deleteExpiredSessions(db: Queryable): Promise<number> {
   const rows = await db.query('delete from sessions where expires_at <= now() returning id');
   return rows.length;
+}
+
+/** Points a session at another of its user's accounts; false when the user is not a member of it. */
+export async function setSessionAccount(db: Queryable, sessionId: string, accountId: string): Promise<boolean> {
+  const rows = await db.query(
+    `update sessions s set account_id = $2
+      where s.id = $1 and exists (select 1 from memberships m where m.user_id = s.user_id and m.account_id = $2)
+      returning s.id`,
+    [sessionId, accountId],
+  );
+  return rows.length > 0;
+}
+
+/** Signs a user out everywhere (after a password reset), optionally keeping one session. */
+export async function deleteSessionsByUser(db: Queryable, userId: string, keep?: string): Promise<void> {
+  await db.query('delete from sessions where user_id = $1 and ($2::text is null or id <> $2::text)', [userId, keep ?? null]);
 }

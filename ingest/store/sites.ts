@@ -64,3 +64,29 @@ export async function getSiteForAccount(db: Queryable, accountId: string, siteId
   ]);
   return row ? toSite(row) : null;
 }
+
+export async function updateSiteForAccount(
+  db: Queryable,
+  accountId: string,
+  siteId: string,
+  changes: { name?: string | undefined; domain?: string | undefined; allowedOrigins?: string[] | undefined },
+): Promise<Site | null> {
+  const [row] = await db.query<SiteRow>(
+    `update sites set
+        name = coalesce($3, name),
+        domain = coalesce($4, domain),
+        allowed_origins = coalesce($5::text[], allowed_origins),
+        updated_at = now()
+      where account_id = $1 and id = $2
+      returning ${COLUMNS}`,
+    [accountId, siteId, changes.name ?? null, changes.domain ?? null, changes.allowedOrigins ?? null],
+  );
+  return row ? toSite(row) : null;
+}
+
+/** Deletes a site with its forms and their submissions; returns the ids of the forms that went. */
+export async function deleteSiteForAccount(db: Queryable, accountId: string, siteId: string): Promise<string[] | null> {
+  const forms = await db.query<{ id: string }>('select id from forms where account_id = $1 and site_id = $2', [accountId, siteId]);
+  const deleted = await db.query('delete from sites where account_id = $1 and id = $2 returning id', [accountId, siteId]);
+  return deleted.length ? forms.map((form) => form.id) : null;
+}

@@ -138,29 +138,35 @@ export interface SubmissionQuery {
   to?: Date | undefined;
 }
 
+/** The filters of a list, as SQL conditions on `submissions` from parameter $3 on ($1 form, $2 account). */
+function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sql: string; params: unknown[] } {
+  return {
+    sql: `(case when $3::text is null then status <> 'spam' else status = $3::text end)
+        and ($4::text is null or exists (
+              select 1 from jsonb_each_text(data) as field where field.value ilike '%' || $4::text || '%'))
+        and ($5::timestamptz is null or created_at >= $5::timestamptz)
+        and ($6::timestamptz is null or created_at < $6::timestamptz)`,
+    params: [query.status ?? null, query.q ? escapeLike(query.q) : null, query.from ?? null, query.to ?? null],
+  };
+}
+
 /** A page of a form's submissions, newest first. Reads one row more than asked to tell whether more follow. */
 export async function listSubmissions(db: Queryable, query: SubmissionQuery): Promise<{ items: Submission[]; more: boolean }> {
+  const filters = filterConditions(query);
   const rows = await db.query<{ id: string; form_id: string; data: CleanData; status: SubmissionStatus; created_at: Date }>(
     `select id, form_id, data, status, created_at
        from submissions
       where form_id = $1 and account_id = $2
-        and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
-        and (case when $5::text is null then status <> 'spam' else status = $5::text end)
-        and ($6::text is null or exists (
-              select 1 from jsonb_each_text(data) as field where field.value ilike '%' || $6::text || '%'))
-        and ($7::timestamptz is null or created_at >= $7::timestamptz)
-        and ($8::timestamptz is null or created_at < $8::timestamptz)
+        and ${filters.sql}
+        and ($7::timestamptz is null or (created_at, id) < ($7::timestamptz, $8::uuid))
       order by created_at desc, id desc
       limit $9`,
     [
       query.formId,
       query.accountId,
+      ...filters.params,
       query.after?.createdAt ?? null,
       query.after?.id ?? null,
-      query.status ?? null,
-      query.q ? escapeLike(query.q) : null,
-      query.from ?? null,
-      query.to ?? null,
       query.limit + 1,
     ],
   );
@@ -173,6 +179,103 @@ export async function listSubmissions(db: Queryable, query: SubmissionQuery): Pr
     createdAt: row.created_at,
   }));
   return { items, more };
+}
+
+/** How many submissions a list with these filters holds (an export's progress). */
+export async function countSubmissions(db: Queryable, query: Omit<SubmissionQuery, 'limit' | 'after'>): Promise<number> {
+  const filters = filterConditions(query);
+  const [row] = await db.query<{ n: number }>(
+    `select count(*)::int as n from submissions where form_id = $1 and account_id = $2 and ${filters.sql}`,
+    [query.formId, query.accountId, ...filters.params],
+  );
+  return row?.n ?? 0;
+}
+
+export interface SubmissionDetail extends Submission {
+  meta: SubmissionMeta;
+}
+
+export async function getSubmissionForAccount(db: Queryable, accountId: string, id: string): Promise<SubmissionDetail | null> {
+  const [row] = await db.query<{ id: string; form_id: string; data: CleanData; meta: SubmissionMeta; status: SubmissionStatus; created_at: Date }>(
+    'select id, form_id, data, meta, status, created_at from submissions where account_id = $1 and id = $2',
+    [accountId, id],
+  );
+  return row ? { id: row.id, formId: row.form_id, data: row.data, meta: row.meta, status: row.status, createdAt: row.created_at } : null;
+}
+
+/**
+ * Sets the status of the account's submissions among `ids` (read, new, spam); held ones keep
+ * theirs (they are revealed by an upgrade, not by hand). Returns the ids changed.
+ */
+export async function updateSubmissionStatuses(
+  db: Queryable,
+  accountId: string,
+  ids: readonly string[],
+  status: Exclude<SubmissionStatus, 'held'>,
+): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `update submissions set status = $3
+      where account_id = $1 and id = any($2::uuid[]) and status <> 'held'
+      returning id`,
+    [accountId, ids, status],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Deletes the account's submissions among `ids` (their jobs and delivery records go too); returns them by form. */
+export async function deleteSubmissionsForAccount(db: Queryable, accountId: string, ids: readonly string[]): Promise<{ id: string; formId: string }[]> {
+  const rows = await db.query<{ id: string; form_id: string }>(
+    'delete from submissions where account_id = $1 and id = any($2::uuid[]) returning id, form_id',
+    [accountId, ids],
+  );
+  return rows.map((row) => ({ id: row.id, formId: row.form_id }));
+}
+
+/** A data-subject request: deletes every submission of the account with a value equal to this email address. */
+export async function eraseSubmissionsByEmail(db: Queryable, accountId: string, email: string): Promise<number> {
+  const rows = await db.query(
+    `delete from submissions s
+      where s.account_id = $1
+        and exists (
+          select 1 from jsonb_each(s.data) as field
+           where (jsonb_typeof(field.value) = 'string' and lower(field.value #>> '{}') = lower($2))
+              or (jsonb_typeof(field.value) = 'array' and exists (
+                    select 1 from jsonb_array_elements_text(field.value) as item where lower(item) = lower($2))))
+      returning s.id`,
+    [accountId, email.trim()],
+  );
+  return rows.length;
+}
+
+/** Deletes up to `limit` of a form's submissions older than `before`; returns how many went. */
+export async function purgeSubmissionsBefore(db: Queryable, formId: string, before: Date, limit: number): Promise<number> {
+  const rows = await db.query(
+    `delete from submissions where id in (
+       select id from submissions where form_id = $1 and created_at < $2 order by created_at limit $3 for update skip locked
+     ) returning id`,
+    [formId, before, limit],
+  );
+  return rows.length;
+}
+
+/** The account's submissions per UTC day from `from` to `to` (inclusive), every day present, oldest first. */
+export async function listUsageByDay(
+  db: Queryable,
+  accountId: string,
+  from: string,
+  to: string,
+): Promise<{ day: string; accepted: number; spam: number }[]> {
+  const rows = await db.query<{ day: string; accepted: number; spam: number }>(
+    `select to_char(d.day, 'YYYY-MM-DD') as day,
+            coalesce(sum(u.accepted), 0)::int as accepted,
+            coalesce(sum(u.spam), 0)::int as spam
+       from generate_series($2::date, $3::date, interval '1 day') as d(day)
+       left join usage_daily u on u.account_id = $1 and u.day = d.day::date
+      group by d.day
+      order by d.day`,
+    [accountId, from, to],
+  );
+  return rows;
 }
 
 function escapeLike(text: string): string {
