@@ -86,13 +86,16 @@ export function App() {
   const page = route.segments[0] ?? '';
   const token = route.query.get('token') ?? '';
 
-  // Redirects: the bare console to the forms; a signed-out user to sign-in; a signed-in one away from it.
+  // Redirects: the bare console to the forms; a signed-out user to sign-in; a signed-in one away
+  // from it. (The route is read afresh: the hash may have moved on since this render.)
   useEffect(() => {
     if (session === undefined) return;
-    if (page === '') navigate(session ? '#/forms' : '#/signin', { replace: true });
-    else if (!session && !PUBLIC_PAGES.has(page)) navigate(signInHref(route.hash), { replace: true });
-    else if (session && (page === 'signin' || page === 'signup')) navigate(route.query.get('next') ?? '#/forms', { replace: true });
-  }, [session, page, route.hash]);
+    const now = currentRoute();
+    const current = now.segments[0] ?? '';
+    if (current === '') navigate(session ? '#/forms' : '#/signin', { replace: true });
+    else if (!session && !PUBLIC_PAGES.has(current)) navigate(signInHref(now.hash), { replace: true });
+    else if (session && (current === 'signin' || current === 'signup')) navigate(now.query.get('next') ?? '#/forms', { replace: true });
+  }, [session, route.hash]);
 
   useEffect(() => {
     document.title = `${titleOf(route)} · Formline`;

@@ -37,8 +37,10 @@ export function currentRoute(): Route {
 export function useRoute(): Route {
   const [route, setRoute] = useState(currentRoute);
   useEffect(() => {
-    const update = () => setRoute(currentRoute());
+    const update = () => setRoute((route) => (route.hash === window.location.hash ? route : currentRoute()));
     window.addEventListener('hashchange', update);
+    // The hash may have changed between the first render and this subscription.
+    update();
     return () => window.removeEventListener('hashchange', update);
   }, []);
   return route;

@@ -66,14 +66,18 @@ function SiteForms({ site, forms }: { site: Site; forms: Form[] }) {
             <thead>
               <tr>
                 <th scope="col">Form</th>
-                <th scope="col">ID</th>
+                <th scope="col" class="hide-narrow">
+                  ID
+                </th>
                 <th scope="col" class="numeric">
                   New
                 </th>
                 <th scope="col" class="numeric">
                   Total
                 </th>
-                <th scope="col">Updated</th>
+                <th scope="col" class="hide-narrow">
+                  Updated
+                </th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
                 </th>
@@ -85,12 +89,12 @@ function SiteForms({ site, forms }: { site: Site; forms: Form[] }) {
                   <th scope="row">
                     <a href={`#/forms/${encodeURIComponent(form.id)}`}>{form.name}</a>
                   </th>
-                  <td>
+                  <td class="hide-narrow">
                     <code>{form.id}</code>
                   </td>
-                  <td class="numeric">{form.counts && form.counts.new > 0 ? <span class="badge badge-new">{formatNumber(form.counts.new)}</span> : '0'}</td>
-                  <td class="numeric">{formatNumber(form.counts?.total ?? 0)}</td>
-                  <td>{formatDate(form.updatedAt)}</td>
+                  <td class="numeric">{!form.counts ? '–' : form.counts.new > 0 ? <span class="badge badge-new">{formatNumber(form.counts.new)}</span> : '0'}</td>
+                  <td class="numeric">{form.counts ? formatNumber(form.counts.total) : '–'}</td>
+                  <td class="hide-narrow">{formatDate(form.updatedAt)}</td>
                   <td class="row-actions">
                     <a class="button button-small" href={`#/forms/${encodeURIComponent(form.id)}`} aria-label={`Inbox of ${form.name}`}>
                       Inbox

@@ -5,8 +5,8 @@
 import type { Usage } from '../api-types.ts';
 import { formatDate, formatNumber } from '../format.ts';
 
-const WIDTH = 720;
-const HEIGHT = 220;
+const WIDTH = 960;
+const HEIGHT = 240;
 const PAD = { top: 12, right: 8, bottom: 28, left: 44 };
 
 /** A round top for the axis: 1, 2, 5, 10, 20, 50, ... at or above the largest day. */

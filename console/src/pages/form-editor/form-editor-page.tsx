@@ -126,7 +126,7 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved(form: Form): void }
       </PageHeader>
       <form ref={editor} onSubmit={save} noValidate class="editor">
         <div class="editor-columns">
-          <div class="editor-main">
+          <div class="editor-fields">
             <section class="card" aria-labelledby="fields-title">
               <h2 id="fields-title">Form</h2>
               <TextField label="Form name" required value={draft.name} onInput={(name) => change({ ...draft, name })} error={errorAt(errors, 'name')} />
@@ -171,6 +171,11 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved(form: Form): void }
                 />
               </div>
             </section>
+          </div>
+          <aside class="editor-side" aria-label="Preview">
+            <FormPreview schema={schema} />
+          </aside>
+          <div class="editor-settings">
             <FormSettingsEditor
               formId={form.id}
               draft={draft.settings}
@@ -179,9 +184,6 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved(form: Form): void }
               onChange={(settings) => change({ ...draft, settings })}
             />
           </div>
-          <aside class="editor-side">
-            <FormPreview schema={schema} />
-          </aside>
         </div>
         <div class="save-bar">
           <button type="submit" class="button button-primary" disabled={status.status?.kind === 'busy'}>

@@ -104,7 +104,6 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
       </PageHeader>
       <LoadError error={form.error} retry={form.reload} />
       <InboxFilters filters={filters} onApply={apply} />
-      <ExportPanel formId={formId} filters={filters} />
       <div class={`inbox ${openId ? 'has-detail' : ''}`}>
         <section class="inbox-list" aria-labelledby="list-title">
           <div class="list-header">
@@ -113,7 +112,9 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
               {list.data && <span class="muted"> · {formatNumber(items.length)}{list.data.nextCursor ? '+' : ''} shown</span>}
             </h2>
             <div class="batch" role="group" aria-label="With the selected submissions">
-              <span class="muted">{count ? `${plural(count, 'selected submission', 'selected submissions')}` : 'Select submissions to act on several'}</span>
+              <span class="muted" aria-live="polite">
+                {count ? `${formatNumber(count)} selected` : ''}
+              </span>
               <button type="button" class="button button-small" disabled={!count} onClick={() => batch('read')}>
                 Mark read
               </button>
@@ -147,6 +148,7 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
             <SubmissionList
               items={items}
               schema={schema}
+              columns={openId ? 1 : 3}
               selected={selected}
               openId={openId}
               linkTo={(id) => linkTo(id)}
@@ -179,6 +181,7 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
           />
         )}
       </div>
+      <ExportPanel formId={formId} filters={filters} />
     </>
   );
 }

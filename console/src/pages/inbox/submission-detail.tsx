@@ -20,6 +20,7 @@ export interface SubmissionDetailProps {
 }
 
 const CHANNELS: Record<Delivery['channel'], string> = { email: 'Email', whatsapp: 'WhatsApp', webhook: 'Webhook', autoresponse: 'Autoresponse' };
+const VIA: Record<string, string> = { json: 'JSON (the embed script or an API call)', form: 'a plain HTML form post' };
 const DELIVERY_STATUS: Record<Delivery['status'], string> = { queued: 'Queued', running: 'Sending', done: 'Sent', dead: 'Failed' };
 
 /** The fields in the schema's order, then anything else the submission holds. */
@@ -134,7 +135,7 @@ export function SubmissionDetail({ submissionId, schema, owner, onChanged, onDel
             <Fact label="ID" value={data.id} code />
             <Fact label="Received" value={formatDateTime(data.createdAt)} />
             <Fact label="Page" value={data.meta?.referer ?? data.meta?.origin ?? null} />
-            <Fact label="Sent with" value={data.meta?.via ?? null} />
+            <Fact label="Sent as" value={data.meta?.via ? (VIA[data.meta.via] ?? data.meta.via) : null} />
             <Fact label="Browser" value={data.meta?.userAgent ?? null} />
             <Fact label="Spam reason" value={data.meta?.spamReason ?? null} />
             <Fact label="Visitor (hashed IP)" value={data.meta?.ipHash ?? null} code />

@@ -6,24 +6,24 @@ import type { Submission } from '../../api-types.ts';
 import { formatDateTime, valueText } from '../../format.ts';
 import { StatusBadge } from './status-badge.tsx';
 
-const SUMMARY_COLUMNS = 3;
-
 /** The columns that summarise a row: the schema's first visible fields, else the first keys seen. */
-export function summaryColumns(schema: FormSchema | null, items: readonly Submission[]): { name: string; label: string }[] {
+export function summaryColumns(schema: FormSchema | null, items: readonly Submission[], count: number): { name: string; label: string }[] {
   if (schema) {
     return schema.fields
       .filter((field) => field.type !== 'hidden')
-      .slice(0, SUMMARY_COLUMNS)
+      .slice(0, count)
       .map((field) => ({ name: field.name, label: field.label ?? field.name }));
   }
   const names: string[] = [];
-  for (const item of items) for (const key of Object.keys(item.data)) if (!names.includes(key) && names.length < SUMMARY_COLUMNS) names.push(key);
+  for (const item of items) for (const key of Object.keys(item.data)) if (!names.includes(key) && names.length < count) names.push(key);
   return names.map((name) => ({ name, label: name }));
 }
 
 export interface SubmissionListProps {
   items: Submission[];
   schema: FormSchema | null;
+  /** How many values summarise each row (fewer while a submission is open beside the list). */
+  columns: number;
   selected: ReadonlySet<string>;
   openId: string | null;
   linkTo(id: string): string;
@@ -31,8 +31,8 @@ export interface SubmissionListProps {
   onSelectAll(checked: boolean): void;
 }
 
-export function SubmissionList({ items, schema, selected, openId, linkTo, onSelect, onSelectAll }: SubmissionListProps) {
-  const columns = summaryColumns(schema, items);
+export function SubmissionList({ items, schema, columns: count, selected, openId, linkTo, onSelect, onSelectAll }: SubmissionListProps) {
+  const columns = summaryColumns(schema, items, count);
   const allSelected = items.length > 0 && items.every((item) => selected.has(item.id));
   return (
     <div class="table-wrap">
