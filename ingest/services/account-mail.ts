@@ -70,4 +70,44 @@ export class AccountMail {
       }),
     });
   }
+
+  billingLink(): string {
+    return `${this.consoleUrl}#/billing`;
+  }
+
+  async sendQuotaAlert(
+    db: Queryable,
+    to: string,
+    alert: { accountName: string; planName: string; percent: number; used: number; included: number; holds: boolean },
+  ): Promise<void> {
+    const full = alert.percent >= 100;
+    const next = full
+      ? alert.holds
+        ? 'New submissions are kept but held, unseen and not notified, until you upgrade; upgrading reveals them.'
+        : 'Further submissions this month are billed as overage at your plan\'s rate.'
+      : alert.holds
+        ? 'When the included submissions are used up, new ones are held until you upgrade.'
+        : 'Past the included submissions, each one is billed as overage at your plan\'s rate.';
+    await enqueueAccountEmail(db, to, {
+      subject: `${alert.accountName}: ${alert.percent}% of this month's submissions used`,
+      ...compose({
+        intro: `${alert.accountName} has received ${alert.used} of the ${alert.included} submissions the ${alert.planName} plan includes this month (${alert.percent}%). ${next}`,
+        action: 'See usage and plans',
+        link: this.billingLink(),
+        outro: 'You get this email once per threshold each month.',
+      }),
+    });
+  }
+
+  async sendPaymentFailed(db: Queryable, to: string, failure: { accountName: string; graceDays: number }): Promise<void> {
+    await enqueueAccountEmail(db, to, {
+      subject: `${failure.accountName}: a payment failed`,
+      ...compose({
+        intro: `The latest payment for ${failure.accountName} did not go through. Please update the payment method within ${failure.graceDays} days; after that the account is held to the free plan's limits until a payment succeeds.`,
+        action: 'Update the payment method',
+        link: this.billingLink(),
+        outro: 'Nothing is lost meanwhile: submissions keep being stored.',
+      }),
+    });
+  }
 }

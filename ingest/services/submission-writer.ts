@@ -14,6 +14,7 @@ import {
   findSubmissionIdsByKeys,
   idempotencyMapKey,
   saveSubmissions,
+  type HoldingCap,
   type NewSubmission,
 } from '../store/submissions.ts';
 
@@ -41,6 +42,8 @@ export interface SubmissionWriterOptions {
   parallelThreshold?: number;
   /** Told the size of every batch written (metrics). */
   onBatch?: (size: number) => void;
+  /** Plans that hold submissions past their quota (see saveSubmissions). */
+  holdingCaps?: readonly HoldingCap[];
 }
 
 const RETRYABLE = new Set([PG_DEADLOCK, PG_SERIALIZATION_FAILURE]);
@@ -130,7 +133,7 @@ export class SubmissionWriter {
   private async store(submissions: NewSubmission[]): Promise<WriteOutcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const inserted = await saveSubmissions(this.db, submissions);
+        const inserted = await saveSubmissions(this.db, submissions, this.options.holdingCaps);
         const conflicted = submissions.filter((s) => !inserted.has(s.id) && s.idempotencyKey !== null);
         const existing =
           conflicted.length > 0

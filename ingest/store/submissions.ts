@@ -36,6 +36,12 @@ export interface Submission {
   createdAt: Date;
 }
 
+/** A plan that holds what comes past its quota, with the submissions a calendar month includes. */
+export interface HoldingCap {
+  plan: string;
+  included: number;
+}
+
 /**
  * Stores a batch of submissions in one statement, hence one transaction: the rows, the day's
  * usage counters (one upsert per site and day for the whole batch, so a busy form does not
@@ -43,17 +49,22 @@ export interface Submission {
  * already stored are skipped; the ids of the rows actually inserted are returned. (The statement
  * returns just a count: when every row went in, as nearly always, no ids travel back.)
  *
+ * An account on a plan in `caps` (or held to the free plan's limits after a failed payment) that
+ * is past its month's included submissions gets the rest stored as `held`: kept, counted, never
+ * notified (no jobs), revealed on upgrade. Two batches of one account at the very same moment
+ * may each take the last free places, so the quota can be passed by a batch at most.
+ *
  * Rows go in sorted by (form, key) and counters by (site, day), so two batches running at once
  * always take their locks in the same order and cannot deadlock each other.
  */
-export async function saveSubmissions(db: Queryable, batch: readonly NewSubmission[]): Promise<Set<string>> {
-  const inserted = await insertSubmissions(db, batch);
+export async function saveSubmissions(db: Queryable, batch: readonly NewSubmission[], caps: readonly HoldingCap[] = []): Promise<Set<string>> {
+  const inserted = await insertSubmissions(db, batch, caps);
   if (inserted === batch.length) return new Set(batch.map((s) => s.id));
   const found = await db.query<{ id: string }>('select id from submissions where id = any($1::uuid[])', [batch.map((s) => s.id)]);
   return new Set(found.map((row) => row.id));
 }
 
-async function insertSubmissions(db: Queryable, batch: readonly NewSubmission[]): Promise<number> {
+async function insertSubmissions(db: Queryable, batch: readonly NewSubmission[], caps: readonly HoldingCap[]): Promise<number> {
   const rows = batch
     .map((s) => ({
       id: s.id,
@@ -73,9 +84,25 @@ async function insertSubmissions(db: Queryable, batch: readonly NewSubmission[])
        select * from jsonb_to_recordset($1::jsonb) as x(
          id uuid, form_id text, site_id uuid, account_id uuid, data jsonb, meta jsonb, status text,
          idempotency_key text, created_at timestamptz, jobs jsonb)
+     ), capped as (
+       select a.id as account_id, c.included,
+              (select coalesce(sum(u.accepted), 0) from usage_daily u
+                where u.account_id = a.id and u.day >= date_trunc('month', now() at time zone 'UTC')::date) as used
+         from accounts a
+         join jsonb_to_recordset($2::jsonb) as c(plan text, included int)
+           on c.plan = case when a.billing_status = 'restricted' then 'free' else a.plan end
+        where a.id in (select account_id from input)
+     ), decided as (
+       select i.*,
+              case when i.status = 'new' and q.account_id is not null
+                        and q.used + count(*) filter (where i.status = 'new')
+                              over (partition by i.account_id order by i.created_at, i.id) > q.included
+                   then 'held' else i.status end as final_status
+         from input i left join capped q on q.account_id = i.account_id
      ), inserted as (
        insert into submissions (id, form_id, site_id, account_id, data, meta, status, idempotency_key, created_at)
-       select id, form_id, site_id, account_id, data, meta, status, idempotency_key, created_at from input
+       select id, form_id, site_id, account_id, data, meta, final_status, idempotency_key, created_at from decided
+       order by form_id, idempotency_key
        on conflict (form_id, idempotency_key) do nothing
        returning id, site_id, account_id, status, created_at
      ), counted as (
@@ -94,9 +121,10 @@ async function insertSubmissions(db: Queryable, batch: readonly NewSubmission[])
          from inserted i
          join input x on x.id = i.id
          cross join lateral jsonb_to_recordset(x.jobs) as j(kind text, target text)
+        where i.status = 'new'
      )
      select count(*)::int as inserted from inserted`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(rows), JSON.stringify(caps)],
     { prepare: 'save_submissions' },
   );
   return result?.inserted ?? 0;
