@@ -537,6 +537,95 @@ for (const target of databaseTargets) {
       assertClean(opened);
     });
 
+    it('the inbox loads more through the cursor; selected submissions are marked read and deleted together; a waiting notification is sent again', async () => {
+      const team = await seedAccount(app.db);
+      for (let i = 1; i <= 55; i++) {
+        const res = await postJson(app.url, team.formId, { name: `Guest ${String(i).padStart(2, '0')}`, email: `guest${i}@example.com`, message: 'Looking forward to it!', consent: true });
+        assert.equal(res.status, 201, res.text);
+      }
+      const opened = await open({ as: team, hash: `#/forms/${team.formId}` });
+      const { page } = opened;
+      const rows = page.locator('.inbox-table tbody tr');
+      await waitForCount(rows, 50);
+      assert.match((await rows.first().textContent()) ?? '', /Guest 55/);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await waitForCount(rows, 55);
+      assert.match((await rows.last().textContent()) ?? '', /Guest 01/);
+      assert.equal(await page.getByRole('button', { name: 'Load more' }).count(), 0);
+
+      // Every row shown, marked read at once.
+      await page.getByLabel('Select every submission shown').check();
+      await page.getByText('55 selected').waitFor();
+      await page.getByRole('group', { name: 'With the selected submissions' }).getByRole('button', { name: 'Mark read' }).click();
+      await page.getByRole('status').filter({ hasText: '55 submissions marked read.' }).waitFor();
+      assert.deepEqual(await app.db.query('select status, count(*)::int as n from submissions where form_id = $1 group by status', [team.formId]), [{ status: 'read', n: 55 }]);
+
+      // Three chosen by hand, deleted after a confirmation.
+      await waitForCount(rows, 50);
+      const doomed: string[] = [];
+      for (const index of [0, 1, 2]) {
+        const row = rows.nth(index);
+        doomed.push((await row.getAttribute('data-submission')) ?? '');
+        await row.getByRole('checkbox').check();
+      }
+      await page.getByRole('group', { name: 'With the selected submissions' }).getByRole('button', { name: 'Delete' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete 3 submissions?' });
+      await confirm.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('status').filter({ hasText: '3 submissions deleted.' }).waitFor();
+      assert.equal((await app.db.query('select 1 from submissions where id = any($1::uuid[])', [doomed])).length, 0);
+      assert.equal((await app.db.query('select 1 from submissions where form_id = $1', [team.formId])).length, 52);
+
+      // The email alert of a submission waits (no SMTP here), says why, and can be sent again.
+      await rows.first().getByRole('link').click();
+      const detail = page.getByRole('region', { name: /^Submission(?!s)/ });
+      const email = detail.locator('.delivery', { hasText: 'owner@shop.example' });
+      await email.waitFor();
+      assert.match((await email.textContent()) ?? '', /Queued/);
+      assert.match((await email.locator('.delivery-error').textContent()) ?? '', /SMTP_URL/);
+      await email.getByRole('button', { name: 'Retry Email to owner@shop.example' }).click();
+      await page.getByRole('status').filter({ hasText: 'Email to owner@shop.example is queued again.' }).waitFor();
+      await screenshot(page, 'inbox-selection');
+      assertClean(opened);
+    });
+
+    it('someone signs up (and is asked to verify the address); a user of two accounts switches between them and sees each one\'s forms and role', async () => {
+      const opened = await open({ hash: '#/signup' });
+      const { page } = opened;
+      const email = `new-${Date.now()}@example.com`;
+      await heading(page, 'Create your account');
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill('short');
+      await page.getByLabel('Account name').fill('Corner Bakery');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByText('Use at least 8 characters.').waitFor();
+      assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+      await page.getByLabel('Password').fill('a long enough password');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await heading(page, 'Sites');
+      await page.getByRole('region', { name: 'Email verification' }).getByText(email).waitFor();
+      const [account] = await app.db.query<{ name: string; role: string }>(
+        'select a.name, m.role from users u join memberships m on m.user_id = u.id join accounts a on a.id = m.account_id where u.email = $1',
+        [email],
+      );
+      assert.deepEqual(account, { name: 'Corner Bakery', role: 'owner' });
+
+      // The same person is also a member of another account, and switches to it.
+      const other = await seedAccount(app.db);
+      const [user] = await app.db.query<{ id: string }>('select id from users where email = $1', [email]);
+      await saveMembership(app.db, { accountId: other.accountId, userId: user?.id ?? '', role: 'member' });
+      await page.reload();
+      const switcher = page.getByLabel('Account', { exact: true });
+      await switcher.waitFor();
+      assert.deepEqual(await switcher.locator('option').allTextContents(), ['Corner Bakery (owner)', `${(await app.db.query<{ name: string }>('select name from accounts where id = $1', [other.accountId]))[0]?.name} (member)`]);
+      const nav = page.getByRole('navigation', { name: 'Console' });
+      assert.ok((await nav.getByRole('link').allTextContents()).includes('API keys'));
+      await switcher.selectOption({ index: 1 });
+      await heading(page, 'Forms');
+      await page.getByRole('link', { name: /^Form \d+$/ }).waitFor();
+      assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Forms', 'Sites', 'Usage', 'Team']);
+      assertClean(opened);
+    });
+
     it('every console page loads without an error or a CSP violation, at desktop and phone widths (screenshots kept)', async () => {
       await app.db.query('update users set is_platform_admin = true where id = $1', [owner.userId]);
       // The first test's form, or (when it was not run) the seeded one.
