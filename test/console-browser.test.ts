@@ -626,6 +626,67 @@ for (const target of databaseTargets) {
       assertClean(opened);
     });
 
+    it('the links in emails open their pages: an invitation accepted with a new password, a password reset, an email verified; a signed-out session goes back to sign-in and returns', async () => {
+      /** The console link of the last email queued to `to` (the outbox holds it until a worker sends it). */
+      const linkTo = async (to: string, route: string) => {
+        const jobs = await app.db.query<{ payload: { text: string } }>("select payload from jobs where kind = 'account_email' and target = $1 order by id desc limit 1", [to]);
+        const link = new RegExp(`http://${PUBLIC_HOST.replace(/\./g, '\\.')}/console/#/${route}\\?token=[A-Za-z0-9_-]+`).exec(jobs[0]?.payload.text ?? '')?.[0];
+        assert.ok(link, `an email to ${to} with a #/${route} link`);
+        return link;
+      };
+      const newcomer = `newcomer-${Date.now()}@example.com`;
+      const cookie = await signIn(app.url, owner.email, owner.password);
+      const invited = await fetch(`${app.url}/api/invitations`, { method: 'POST', headers: { cookie, origin: app.url, 'content-type': 'application/json' }, body: JSON.stringify({ email: newcomer, role: 'member' }) });
+      assert.equal(invited.status, 201, await invited.text());
+
+      // The invitation link, opened as it is (its host is the service's public one).
+      const joined = await open({ hash: '#/signin' });
+      const { page } = joined;
+      await page.goto(await linkTo(newcomer, 'invite'));
+      const [{ name: accountName } = { name: '' }] = await app.db.query<{ name: string }>('select name from accounts where id = $1', [owner.accountId]);
+      await heading(page, `Join ${accountName}`);
+      await page.getByText(`You are invited to join ${accountName} as a member`).waitFor();
+      await screenshot(page, 'invitation');
+      await page.getByLabel('Choose a password').fill('joining the bakery');
+      await page.getByRole('button', { name: `Join ${accountName}` }).click();
+      await heading(page, 'Forms');
+      assert.equal((await app.db.query("select 1 from memberships m join users u on u.id = m.user_id where u.email = $1 and m.account_id = $2 and m.role = 'member'", [newcomer, owner.accountId])).length, 1);
+
+      // Forgotten password: asked for on #/forgot, chosen on the emailed #/reset link.
+      const other = await open({ hash: '#/signin' });
+      await other.page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await heading(other.page, 'Reset your password');
+      await other.page.getByLabel('Email').fill(newcomer);
+      await other.page.getByRole('button', { name: 'Send reset link' }).click();
+      await other.page.getByRole('status').filter({ hasText: `If ${newcomer} has an account` }).waitFor();
+      await other.page.goto(await linkTo(newcomer, 'reset'));
+      await heading(other.page, 'Choose a new password');
+      await other.page.getByRole('textbox', { name: 'New password', exact: true }).fill('a fresh passphrase');
+      await other.page.getByLabel('Repeat the new password').fill('a fresh passphrase');
+      await other.page.getByRole('button', { name: 'Save password' }).click();
+      await other.page.getByRole('status').filter({ hasText: 'Your password is changed.' }).waitFor();
+
+      // The reset signed out every session: the first tab's next call goes back to sign-in, and returns.
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Usage' }).click();
+      await heading(page, 'Sign in');
+      assert.match(page.url(), /#\/signin\?next=%23%2Fusage$/);
+      await page.getByLabel('Email').fill(newcomer);
+      await page.getByLabel('Password').fill('a fresh passphrase');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await heading(page, 'Usage');
+
+      // Someone who signed up confirms the address from the emailed #/verify link.
+      const signer = `signer-${Date.now()}@example.com`;
+      const signedUp = await fetch(`${app.url}/api/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: signer, password: 'signing up today', accountName: 'Signer Co' }) });
+      assert.equal(signedUp.status, 201, await signedUp.text());
+      await other.page.goto(await linkTo(signer, 'verify'));
+      await heading(other.page, 'Verify your email');
+      await other.page.getByRole('status').filter({ hasText: 'your email address is verified' }).waitFor();
+      assert.equal((await app.db.query('select 1 from users where email = $1 and email_verified_at is not null', [signer])).length, 1);
+      assertClean(joined);
+      assertClean(other);
+    });
+
     it('every console page loads without an error or a CSP violation, at desktop and phone widths (screenshots kept)', async () => {
       await app.db.query('update users set is_platform_admin = true where id = $1', [owner.userId]);
       // The first test's form, or (when it was not run) the seeded one.
