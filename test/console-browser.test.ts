@@ -21,6 +21,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { MIN_FILL_SECONDS } from '../ingest/services/time-trap.ts';
 import { hashPassword } from '../ingest/services/passwords.ts';
 import { saveMembership, saveUser } from '../ingest/store/accounts.ts';
+import { csvCounter, jsonCounter, type RecordCounter } from '../console/src/pages/inbox/export-download.ts';
 import { CHROMIUM, skipWithoutChromium, watchPage, type PageProblems } from './helpers/browser.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
@@ -77,6 +78,13 @@ async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000)
   assert.equal(seen, count, `expected ${count} matches of ${String(locator)}`);
 }
 
+/** The error text an input points to (the last element of its aria-describedby). */
+async function errorTextOf(control: Locator): Promise<string> {
+  const ids = (await control.getAttribute('aria-describedby')) ?? '';
+  const id = ids.split(' ').filter(Boolean).pop();
+  return id ? ((await control.page().locator(`[id="${id}"]`).textContent()) ?? '') : '';
+}
+
 /** Waits until `read` gives `expected` (a redraw is a frame away), then asserts it. */
 async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -96,6 +104,29 @@ function expectedCell(value: unknown): string {
 }
 
 const iso = (value: Date | string) => new Date(value).toISOString();
+
+describe("the export's progress counts records as they stream", () => {
+  /** Feeds the text in pieces of `size` characters, as a network would cut it. */
+  const countIn = (counter: RecordCounter, text: string, size: number) => {
+    for (let at = 0; at < text.length; at += size) counter.push(text.slice(at, at + size));
+    return counter.count;
+  };
+
+  it('CSV: rows, not lines (a quoted value may hold newlines, commas and doubled quotes), the header left out', () => {
+    const csv = 'id,status,message\n1,new,"two\nlines, and ""quotes"""\n2,read,plain\n3,new,"""\n"""\n';
+    for (const size of [1, 2, 5, csv.length]) assert.equal(countIn(csvCounter(), csv, size), 3, `in pieces of ${size}`);
+    assert.equal(countIn(csvCounter(), 'id,status\n', 4), 0);
+  });
+
+  it('JSON: the objects of the top-level array (braces inside strings and nested objects do not count)', () => {
+    const json = JSON.stringify([
+      { id: 'a', data: { note: '} { [ ] \\" tricky', nested: { deep: [{ x: 1 }] } } },
+      { id: 'b', data: {} },
+    ]);
+    for (const size of [1, 3, json.length]) assert.equal(countIn(jsonCounter(), json, size), 2, `in pieces of ${size}`);
+    assert.equal(countIn(jsonCounter(), '[]', 1), 0);
+  });
+});
 
 for (const target of databaseTargets) {
   describe(`the console in Chromium, against the service on ${target.name}`, { skip: skipWithoutChromium }, () => {
@@ -251,8 +282,7 @@ for (const target of databaseTargets) {
       await page.getByRole('alert').filter({ hasText: 'Some values need attention.' }).waitFor();
       const phoneName = cards.nth(3).getByLabel('Name');
       assert.equal(await phoneName.getAttribute('aria-invalid'), 'true');
-      const describedBy = (await phoneName.getAttribute('aria-describedby')) ?? '';
-      assert.match(await page.locator(`[id="${describedBy.split(' ').pop()}"]`).textContent() ?? '', /must start with a letter/);
+      assert.match(await errorTextOf(phoneName), /must start with a letter/);
       assert.equal(((await app.db.query<{ schema: { fields: unknown[] } }>('select schema from forms where id = $1', [formId]))[0]?.schema.fields ?? []).length, 3);
       await phoneName.fill('phone');
       await page.getByRole('button', { name: 'Save changes' }).click();
@@ -264,6 +294,31 @@ for (const target of databaseTargets) {
         ['name:text', 'email:email', 'message:textarea', 'phone:tel', 'size:select'],
       );
       assert.equal(saved?.schema.successMessage, 'Thanks, we got your order.');
+
+      // Settings save with the form: a bad address is pointed out on its input; the webhook's
+      // signing secret is made by the service and shown; a WhatsApp test says why it cannot go.
+      const emails = page.getByLabel('Notification emails');
+      await emails.fill('orders@bakery.example\nnot-an-address');
+      await page.getByLabel('Webhook URL').fill('https://hooks.bakery.example/formline');
+      await page.getByLabel('Keep submissions for (days)').fill('30');
+      await page.getByLabel('WhatsApp numbers').fill('+14155550100');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Some values need attention.' }).waitFor();
+      assert.equal(await emails.getAttribute('aria-invalid'), 'true');
+      assert.match(await errorTextOf(emails), /^entry 2: must be an email address/);
+      await emails.fill('orders@bakery.example');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      const secret = (await page.locator('.secret-line code').textContent()) ?? '';
+      assert.match(secret, /^whsec_/);
+      const [{ settings } = { settings: {} }] = await app.db.query<{ settings: Record<string, unknown> }>('select settings from forms where id = $1', [formId]);
+      assert.deepEqual(
+        { notifyEmails: settings['notifyEmails'], notifyWhatsapp: settings['notifyWhatsapp'], webhookUrl: settings['webhookUrl'], webhookSecret: settings['webhookSecret'], retentionDays: settings['retentionDays'] },
+        { notifyEmails: ['orders@bakery.example'], notifyWhatsapp: ['+14155550100'], webhookUrl: 'https://hooks.bakery.example/formline', webhookSecret: secret, retentionDays: 30 },
+      );
+      assert.equal(await page.getByLabel('Send a test to').inputValue(), '+14155550100');
+      await page.getByRole('button', { name: 'Send a test' }).click();
+      await page.getByRole('alert').filter({ hasText: 'WhatsApp is not set up on this service' }).waitFor();
 
       // The render snippet, copied with its button, pins the script with its SRI hash.
       const snippet = (await page.locator('#snippet-render').textContent()) ?? '';
