@@ -587,7 +587,7 @@ for (const target of databaseTargets) {
       await page.getByRole('status').filter({ hasText: 'Erased 1 submission holding cake@example.com.' }).waitFor();
       const afterwards = await app.db.query("select 1 from submissions where account_id = $1 and data->>'email' = 'cake@example.com'", [owner.accountId]);
       assert.equal(afterwards.length, 0);
-      await page.getByRole('cell', { name: 'erasure', exact: true }).waitFor();
+      await page.getByRole('cell', { name: 'Data erased on request erasure', exact: true }).waitFor();
       await screenshot(page, 'audit');
       assertClean(opened);
     });

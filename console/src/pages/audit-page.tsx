@@ -9,6 +9,21 @@ import { ConfirmButton, LoadError, Loading, PageHeader, StatusLine, useStatus } 
 import { formatDateTime, plural } from '../format.ts';
 import { useResource } from '../use-resource.ts';
 
+/** What each recorded action means, in words (an action not listed shows its code). */
+const ACTIONS: Record<string, string> = {
+  'api_key.create': 'API key created',
+  'api_key.revoke': 'API key revoked',
+  erasure: 'Data erased on request',
+  'form.delete': 'Form deleted',
+  'invitation.create': 'Invitation sent',
+  'member.remove': 'Member removed',
+  'member.role': 'Role changed',
+  'retention.purge': 'Old submissions purged',
+  'site.delete': 'Site deleted',
+  'submission.delete': 'Submission deleted',
+  'submissions.delete': 'Submissions deleted',
+};
+
 /** An entry's details as one line of text. */
 function detailsText(details: unknown): string {
   if (details === null || details === undefined) return '';
@@ -64,7 +79,7 @@ export function AuditPage() {
                     <td class="nowrap">{formatDateTime(entry.createdAt)}</td>
                     <td>{entry.actorEmail ?? <span class="muted">Formline</span>}</td>
                     <td>
-                      <code>{entry.action}</code>
+                      {ACTIONS[entry.action] ?? entry.action} <code class="muted">{entry.action}</code>
                     </td>
                     <td class="break">{entry.target ?? ''}</td>
                     <td class="break">{detailsText(entry.details)}</td>
