@@ -78,6 +78,22 @@ async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000)
   assert.equal(seen, count, `expected ${count} matches of ${String(locator)}`);
 }
 
+/** Every control of the page has a name a screen reader can say: a label, or aria-label for buttons. */
+async function assertNamed(page: Page, where: string): Promise<void> {
+  // (No named helpers inside: the page gets this function's source alone.)
+  const unnamed = await page.evaluate(() => {
+    const controls = Array.from(document.querySelectorAll<HTMLInputElement>('input, select, textarea'))
+      .filter((c) => c.type !== 'hidden' && c.getClientRects().length > 0)
+      .filter((c) => !c.getAttribute('aria-label') && !Array.from(c.labels ?? []).some((label) => label.textContent?.trim()))
+      .map((c) => `${c.tagName.toLowerCase()}[name=${c.name}]`);
+    const buttons = Array.from(document.querySelectorAll('button, a[href]'))
+      .filter((b) => b.getClientRects().length > 0 && !b.textContent?.trim() && !b.getAttribute('aria-label'))
+      .map((b) => b.outerHTML.slice(0, 80));
+    return [...controls, ...buttons];
+  });
+  assert.deepEqual(unnamed, [], `controls without a name on ${where}`);
+}
+
 /** The error text an input points to (the last element of its aria-describedby). */
 async function errorTextOf(control: Locator): Promise<string> {
   const ids = (await control.getAttribute('aria-describedby')) ?? '';
@@ -763,6 +779,7 @@ for (const target of databaseTargets) {
         await desktop.page.goto(`${consoleUrl}#/${hash}`);
         await heading(desktop.page, title);
         await settled(desktop.page);
+        await assertNamed(desktop.page, `#/${hash}`);
         // (The editor's preview and save bar stay in view: a whole-page picture would misplace them.)
         await screenshot(desktop.page, hash.replace(`forms/${shownId}`, 'form').replace(/\//g, '-'), { full: !hash.endsWith('/edit') });
       }
@@ -797,6 +814,7 @@ for (const target of databaseTargets) {
         await visitor.page.goto(`${consoleUrl}#/${hash}`);
         await heading(visitor.page, title);
         await settled(visitor.page);
+        await assertNamed(visitor.page, `#/${hash}`);
         if (answer) await visitor.page.getByRole('alert').filter({ hasText: answer }).waitFor();
         await screenshot(visitor.page, hash.replace(/\?.*/, ''));
       }
