@@ -251,6 +251,14 @@ for (const target of databaseTargets) {
       const bakery = page.getByRole('article', { name: 'Bakery' });
       await bakery.waitFor();
       assert.equal(await bakery.getByLabel('Allowed origins').inputValue(), siteOrigin);
+      // Its origins edited, one per line.
+      await bakery.getByLabel('Allowed origins').fill(`${siteOrigin}\nhttps://bakery.example/`);
+      await bakery.getByRole('button', { name: 'Save' }).click();
+      await bakery.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      assert.deepEqual(
+        (await app.db.query<{ allowed_origins: string[] }>("select allowed_origins from sites where name = 'Bakery' and account_id = $1", [owner.accountId]))[0]?.allowed_origins,
+        [siteOrigin, 'https://bakery.example'],
+      );
 
       // A form on it, opened in the editor with the starter fields drawn in the preview.
       await nav.getByRole('link', { name: 'Forms' }).click();
@@ -291,7 +299,27 @@ for (const target of databaseTargets) {
       await eventually(previewNames, ['name', 'email', 'message', '9phone', 'size']);
       // The focus stays on the button that moved the field.
       await eventually(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Move Phone number up');
+      // A hidden field, then removed again.
+      await page.getByRole('button', { name: '+ Add field' }).click();
+      const hidden = cards.nth(5);
+      await hidden.getByLabel('Type').selectOption('hidden');
+      await hidden.getByLabel('Name').fill('source');
+      await hidden.getByLabel('Hidden value').fill('console-test');
+      await eventually(() => preview.locator('input[name="source"]').getAttribute('value'), 'console-test');
+      await page.getByRole('button', { name: 'Remove source' }).click();
+      await eventually(previewNames, ['name', 'email', 'message', '9phone', 'size']);
       await page.getByLabel('Success message').fill('Thanks, we got your order.');
+
+      // The preview can be filled and sent: it says so, and nothing is stored or navigated.
+      await preview.getByLabel('Your name').fill('Preview Person');
+      await preview.getByLabel('Email').fill('preview@example.com');
+      await preview.getByLabel('Message').fill('Only trying the preview.');
+      await preview.getByLabel('Cake size').selectOption('Small');
+      const editorUrl = page.url();
+      await preview.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('status').filter({ hasText: 'This is a preview: nothing was sent.' }).waitFor();
+      assert.equal(page.url(), editorUrl);
+      assert.equal((await app.db.query('select 1 from submissions where form_id = $1', [formId])).length, 0);
 
       // The service refuses the bad field name: the error shows on that input, and nothing is saved.
       await page.getByRole('button', { name: 'Save changes' }).click();
@@ -579,8 +607,31 @@ for (const target of databaseTargets) {
       await page.getByText(/^Revoked/).waitFor();
       assert.equal((await fetch(`${app.url}/api/forms/${owner.formId}/submissions`, { headers: { authorization: `Bearer ${key}` } })).status, 401);
 
+      // A site deleted after a confirmation (its forms and their submissions go with it).
+      const cookie = await signIn(app.url, owner.email, owner.password);
+      const old = await fetch(`${app.url}/api/sites`, { method: 'POST', headers: { cookie, origin: app.url, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Old shop', domain: 'old.example' }) });
+      assert.equal(old.status, 201);
+      const { id: oldSiteId } = (await old.json()) as { id: string };
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Sites' }).click();
+      await page.getByRole('button', { name: 'Delete site Old shop' }).click();
+      await page.getByRole('dialog', { name: 'Delete Old shop?' }).getByRole('button', { name: 'Delete site' }).click();
+      await page.getByRole('article', { name: 'Old shop' }).waitFor({ state: 'detached' });
+      assert.equal((await app.db.query('select 1 from sites where id = $1', [oldSiteId])).length, 0);
+
+      // A colleague's role changed, then removed from the account.
+      const colleague = await saveUser(app.db, { email: `colleague-${Date.now()}@example.com`, passwordHash: await hashPassword('colleague password'), emailVerified: true });
+      await saveMembership(app.db, { accountId: owner.accountId, userId: colleague.id, role: 'member' });
+      const roleOf = async () => (await app.db.query<{ role: string }>('select role from memberships where account_id = $1 and user_id = $2', [owner.accountId, colleague.id]))[0]?.role;
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Team' }).click();
       await heading(page, 'Team');
+      await page.getByLabel(`Role of ${colleague.email}`).selectOption('owner');
+      await page.getByRole('status').filter({ hasText: `${colleague.email} is now an owner.` }).waitFor();
+      assert.equal(await roleOf(), 'owner');
+      await page.getByRole('button', { name: `Remove ${colleague.email}` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+      await page.getByRole('status').filter({ hasText: `${colleague.email} was removed.` }).waitFor();
+      assert.equal(await roleOf(), undefined);
+
       const invite = page.getByRole('region', { name: 'Invite someone' });
       await invite.getByLabel('Email').fill('baker@example.com');
       await invite.getByLabel('Role').selectOption('member');
@@ -656,6 +707,29 @@ for (const target of databaseTargets) {
       await email.getByRole('button', { name: 'Retry Email to owner@shop.example' }).click();
       await page.getByRole('status').filter({ hasText: 'Email to owner@shop.example is queued again.' }).waitFor();
       await screenshot(page, 'inbox-selection');
+
+      // Filed as spam by mistake, and brought back with "Not spam".
+      const openedId = new URL(page.url()).hash.match(/submission=([0-9a-f-]+)/)?.[1] ?? '';
+      await detail.getByRole('button', { name: 'Mark spam' }).click();
+      await page.getByLabel('Status').selectOption('spam');
+      await waitForCount(rows, 1);
+      await rows.first().getByRole('link').click();
+      await detail.getByRole('button', { name: 'Not spam' }).click();
+      await page.getByRole('status').filter({ hasText: 'Marked as not spam' }).waitFor();
+      await waitForCount(rows, 0);
+      assert.equal((await app.db.query<{ status: string }>('select status from submissions where id = $1', [openedId]))[0]?.status, 'new');
+
+      // The date range: nothing from tomorrow on; everything from today to today.
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      await page.getByLabel('Status').selectOption('');
+      await page.getByLabel('From').fill(day(1));
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('No submissions match these filters.').waitFor();
+      await page.getByLabel('From').fill(day(0));
+      await page.getByLabel('To').fill(day(0));
+      await page.getByRole('button', { name: 'Search' }).click();
+      await waitForCount(rows, 50);
+      assert.match(page.url(), new RegExp(`from=${day(0)}&to=${day(0)}`));
       assertClean(opened);
     });
 
@@ -673,7 +747,13 @@ for (const target of databaseTargets) {
       await page.getByLabel('Password').fill('a long enough password');
       await page.getByRole('button', { name: 'Create account' }).click();
       await heading(page, 'Sites');
-      await page.getByRole('region', { name: 'Email verification' }).getByText(email).waitFor();
+      const banner = page.getByRole('region', { name: 'Email verification' });
+      await banner.getByText(email).waitFor();
+      const mails = async () => (await app.db.query("select 1 from jobs where kind = 'account_email' and target = $1", [email])).length;
+      const sent = await mails();
+      await banner.getByRole('button', { name: 'Resend the link' }).click();
+      await banner.getByRole('status').filter({ hasText: `A new link is on its way to ${email}.` }).waitFor();
+      assert.equal(await mails(), sent + 1);
       const [account] = await app.db.query<{ name: string; role: string }>(
         'select a.name, m.role from users u join memberships m on m.user_id = u.id join accounts a on a.id = m.account_id where u.email = $1',
         [email],
@@ -694,6 +774,13 @@ for (const target of databaseTargets) {
       await heading(page, 'Forms');
       await page.getByRole('link', { name: /^Form \d+$/ }).waitFor();
       assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Forms', 'Sites', 'Usage', 'Team']);
+
+      // Signed out: the session is gone, and the console asks to sign in again.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await heading(page, 'Sign in');
+      await page.goto(`${consoleUrl}#/forms`);
+      await heading(page, 'Sign in');
+      assert.match(page.url(), /#\/signin\?next=%23%2Fforms$/);
       assertClean(opened);
     });
 
@@ -789,6 +876,10 @@ for (const target of databaseTargets) {
       // The usage chart has a bar for today's submissions.
       await desktop.page.goto(`${consoleUrl}#/usage`);
       await desktop.page.locator('svg.chart rect').first().waitFor();
+      await desktop.page.getByRole('button', { name: 'Last 90 days' }).click();
+      await desktop.page.getByRole('heading', { name: /last 90 days/ }).waitFor();
+      assert.equal(await desktop.page.getByRole('button', { name: 'Last 90 days' }).getAttribute('aria-pressed'), 'true');
+      assert.equal(await desktop.page.locator('.chart-table tbody tr').count(), 90);
       assertClean(desktop);
 
       const phone = await open({ as: owner, hash: '#/forms', viewport: PHONE });

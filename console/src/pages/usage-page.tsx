@@ -49,7 +49,7 @@ export function UsagePage() {
           </div>
           <section class="card" aria-labelledby="chart-title">
             <h2 id="chart-title" class="small-heading">
-              Submissions per day, last {days} days ({formatNumber(data.totals.accepted)} accepted, {formatNumber(data.totals.spam)} spam)
+              Submissions per day, last {data.days.length} days ({formatNumber(data.totals.accepted)} accepted, {formatNumber(data.totals.spam)} spam)
             </h2>
             <UsageChart usage={data} titleId="chart-title" />
             <details class="chart-table">

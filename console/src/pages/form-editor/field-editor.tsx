@@ -21,7 +21,7 @@ export function FieldEditor({ field, index, count, errors, onChange, onMove, onR
   const path = `schema.fields.${index}`;
   const error = (key: string) => errorAt(errors, `${path}.${key}`);
   const set = <K extends keyof FieldDraft>(key: K) => (value: FieldDraft[K]) => onChange({ ...field, [key]: value });
-  const title = field.label.trim() || field.name || `Field ${index + 1}`;
+  const title = (takes.label(field.type) && field.label.trim()) || field.name || `Field ${index + 1}`;
   const { type } = field;
   const ownError = errors[path];
 
