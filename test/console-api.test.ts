@@ -835,6 +835,15 @@ for (const target of databaseTargets) {
           const answer = await api('GET', `/api/forms/${owner.formId}/submissions${query}`);
           assert.equal(answer.status, 422, query);
         }
+        // A plain date means its whole day: the last day of year 9999 would end in year 10000.
+        for (const path of ['submissions', 'submissions.csv', 'submissions.json']) {
+          const answer = await api('GET', `/api/forms/${owner.formId}/${path}?to=9999-12-31`);
+          assert.equal(answer.status, 422, path);
+          assert.deepEqual(answer.body, {
+            error: { code: 'validation_failed', message: 'Some values need attention.', fields: { to: 'must be a date no later than 9999-12-31T23:59:59Z' } },
+          });
+          assert.equal((await api('GET', `/api/forms/${owner.formId}/${path}?to=9999-12-31T23:59:59Z`)).status, 200, path);
+        }
         const cursor = Buffer.from('-271821-04-20T00:00:00.000Z|0190f0a0-0000-7000-8000-000000000000').toString('base64url');
         const answer = await api('GET', `/api/forms/${owner.formId}/submissions?cursor=${cursor}`);
         assert.equal(answer.status, 400);

@@ -7,15 +7,13 @@ import type { Database } from '../db/database.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 import { countUsers, saveAccount, saveMembership, saveUser } from '../store/accounts.ts';
 import { DEFAULT_FORM_SETTINGS, saveForm } from '../store/forms.ts';
+import { lockBootstrap } from '../store/locks.ts';
 import { saveSite } from '../store/sites.ts';
 import { randomToken } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 
 export const DEMO_FORM_ID = 'f_demo';
 export const DEMO_WAITLIST_FORM_ID = 'f_waitlist';
-
-// Any constant; only bootstrapping processes take it.
-const BOOTSTRAP_LOCK_KEY = 8_231_548;
 
 export const DEMO_SCHEMA: FormSchema = {
   fields: [
@@ -57,7 +55,9 @@ export async function bootstrap(
   const generatedPassword = options.adminPassword ? undefined : randomToken(12);
   const passwordHash = await hashPassword(options.adminPassword ?? (generatedPassword as string));
   return db.transaction(async (tx) => {
-    if (db.kind === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
+    // Services starting at once on one PostgreSQL: one bootstraps, the others then see its users.
+    // (PGlite is one process with one connection: nobody to race with.)
+    if (db.kind === 'postgres') await lockBootstrap(tx);
     if ((await countUsers(tx)) > 0) {
       return { created: false, adminEmail: options.adminEmail, generatedPassword: undefined, demoFormId: undefined };
     }
