@@ -221,6 +221,7 @@ export function createApp(deps: AppDeps): App {
     forms,
     (formId) => embedSnippets(config.publicUrl, deps.widget, formId),
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
+    config.worker.allowPrivateWebhooks,
   );
   const embed = embedRoutes(deps.widget);
   const submissions = submissionRoutes(db);

@@ -76,6 +76,7 @@ const envSchema = z.object({
   JOB_MAX_ATTEMPTS: positiveInt(8),
   JOB_RETRY_BASE_MS: positiveInt(30_000),
   WEBHOOK_ALLOW_PRIVATE: flag(false),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   WHATSAPP_DIGEST_SECONDS: positiveInt(60),
   AUTORESPONSES_PER_ADDRESS_PER_DAY: positiveInt(3),
   RETENTION_SWEEP_MINUTES: positiveInt(60),
@@ -146,6 +147,8 @@ export interface Config {
     retryBaseMs: number;
     /** Development only: let webhooks reach private, loopback and link-local addresses, over http. */
     allowPrivateWebhooks: boolean;
+    /** The whole of one webhook request (connect, send, answer) must take no longer than this. */
+    webhookTimeoutMs: number;
     /** Autoresponses one address may get in 24 hours. */
     autoresponsesPerAddressPerDay: number;
     /** How often a worker deletes submissions past their form's retention. */
@@ -235,6 +238,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       autoresponsesPerAddressPerDay: e.AUTORESPONSES_PER_ADDRESS_PER_DAY,
       retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
     }),

@@ -2,7 +2,9 @@
 // `Formline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the form's secret>`.
 // Targets on private, loopback, link-local or otherwise internal addresses are refused (SSRF), by
 // the address actually connected to (so DNS cannot be used to swap one in), and only https is
-// used, unless the development setting WEBHOOK_ALLOW_PRIVATE is on. Every wait is bounded.
+// used, unless the development setting WEBHOOK_ALLOW_PRIVATE is on. Redirects are not followed
+// (a 3xx is a failed attempt: following one would let a public host send us inside). The whole
+// request is bounded by WEBHOOK_TIMEOUT_MS.
 
 import { createHmac } from 'node:crypto';
 import dns from 'node:dns';
@@ -12,8 +14,8 @@ import net from 'node:net';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 import type { Channel, ChannelResult } from './channel.ts';
 
-const TIMEOUT_MS = 10_000;
 const SIGNATURE_HEADER = 'Formline-Signature';
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 const INTERNAL = new net.BlockList();
 for (const [address, prefix] of [
@@ -66,12 +68,11 @@ export function signWebhook(secret: string, body: string, unixSeconds: number): 
   return `t=${unixSeconds},v1=${v1}`;
 }
 
-/** A dns.lookup that refuses internal addresses (unless allowed). */
-function guardedLookup(allowPrivate: boolean): net.LookupFunction {
+/** A dns.lookup that refuses internal addresses (unless allowed); `resolve` is dns.lookup but in tests. */
+function guardedLookup(allowPrivate: boolean, resolve: ResolveName): net.LookupFunction {
   return (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, (error, list) => {
       if (error) return callback(error, '', 0);
-      const list = addresses as dns.LookupAddress[];
       const refused = list.find((a) => isInternalAddress(a.address));
       if (refused && !allowPrivate) {
         return callback(new RefusedTarget(`refused: ${hostname} resolves to the internal address ${refused.address}`), '', 0);
@@ -84,7 +85,13 @@ function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   };
 }
 
-function post(url: URL, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<number> {
+/** Every address a host name resolves to. */
+export type ResolveName = (hostname: string, callback: (error: Error | null, addresses: dns.LookupAddress[]) => void) => void;
+
+const systemResolver: ResolveName = (hostname, callback) =>
+  dns.lookup(hostname, { all: true }, (error, addresses) => callback(error, error ? [] : addresses));
+
+function post(url: URL, body: string, headers: Record<string, string>, options: { allowPrivate: boolean; timeoutMs: number; resolve: ResolveName }): Promise<number> {
   return new Promise((resolve, reject) => {
     const client = url.protocol === 'https:' ? https : http;
     const request = client.request(
@@ -92,24 +99,29 @@ function post(url: URL, body: string, headers: Record<string, string>, allowPriv
       {
         method: 'POST',
         headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
-        lookup: guardedLookup(allowPrivate),
-        timeout: TIMEOUT_MS,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        lookup: guardedLookup(options.allowPrivate, options.resolve),
       },
       (response) => {
+        // The answer's body is not wanted; reading it to the end (within the deadline) frees the socket.
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
         response.on('error', reject);
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+    // One deadline for the whole exchange: connecting, sending, and the answer to its last byte.
+    const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    request.on('close', () => clearTimeout(deadline));
     request.on('error', reject);
     request.end(body);
   });
 }
 
-/** Why a URL may not be a webhook target, or null when it may be (addresses are checked again on connect). */
-export function webhookTargetProblem(target: string, allowPrivate: boolean): string | null {
+/**
+ * Why a URL may not be a webhook target, or null when it may be. `names`: also refuse host names
+ * that are internal by their form (localhost, *.local, *.internal), when a URL is saved; when it
+ * is delivered to, the address a name resolves to is what counts (guardedLookup).
+ */
+export function webhookTargetProblem(target: string, allowPrivate: boolean, names = true): string | null {
   let url: URL;
   try {
     url = new URL(target);
@@ -118,9 +130,10 @@ export function webhookTargetProblem(target: string, allowPrivate: boolean): str
   }
   if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) return 'refused: webhooks are sent over https only';
   if (url.username || url.password) return 'refused: credentials in the URL';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // (An IP address is connected to without a lookup, so it is judged here.)
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (net.isIP(host) && isInternalAddress(host) && !allowPrivate) return `refused: ${host} is an internal address`;
-  if (!allowPrivate && /(^|\.)(localhost|local|internal)$/i.test(host)) return `refused: ${host} is an internal name`;
+  if (names && !allowPrivate && /(^|\.)(localhost|local|internal)$/i.test(host)) return `refused: ${host} is an internal name`;
   return null;
 }
 
@@ -136,25 +149,42 @@ export function webhookPayload(subject: JobSubject): string {
   });
 }
 
-export function webhookChannel(options: { allowPrivate: boolean }): Channel {
+export interface WebhookOptions {
+  /** WEBHOOK_ALLOW_PRIVATE: development only. */
+  allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: the whole request (10 s unless set). */
+  timeoutMs?: number;
+  /** Name resolution (the system's, but in tests); its answers go through the SSRF guard. */
+  resolve?: ResolveName;
+}
+
+export function webhookChannel(options: WebhookOptions): Channel {
+  const resolve = options.resolve ?? systemResolver;
   return {
     async deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult> {
-      const problem = webhookTargetProblem(job.target, options.allowPrivate);
+      const problem = webhookTargetProblem(job.target, options.allowPrivate, false);
       if (problem) return { outcome: 'failed', error: `webhook ${problem}`, permanent: true };
       if (!subject.webhookSecret) return { outcome: 'failed', error: 'webhook: the form has no signing secret', permanent: true };
       const body = webhookPayload(subject);
       try {
-        const status = await post(new URL(job.target), body, {
-          'Content-Type': 'application/json',
-          'User-Agent': 'Formline-Webhooks/1',
-          [SIGNATURE_HEADER]: signWebhook(subject.webhookSecret, body, Math.floor(Date.now() / 1000)),
-          'Formline-Delivery': String(job.id),
-        }, options.allowPrivate);
+        const status = await post(
+          new URL(job.target),
+          body,
+          {
+            'Content-Type': 'application/json',
+            'User-Agent': 'Formline-Webhooks/1',
+            [SIGNATURE_HEADER]: signWebhook(subject.webhookSecret, body, Math.floor(Date.now() / 1000)),
+            'Formline-Delivery': String(job.id),
+          },
+          { allowPrivate: options.allowPrivate, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, resolve },
+        );
         if (status >= 200 && status < 300) return { outcome: 'sent' };
-        return { outcome: 'failed', error: `webhook: the receiver answered ${status}`, permanent: status === 410 };
+        const why = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+        return { outcome: 'failed', error: `webhook: the receiver answered ${status}${why}`, permanent: status === 410 };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { outcome: 'failed', error: `webhook: ${message}`, permanent: error instanceof RefusedTarget };
+        // Refused by the guard ("refused: ... resolves to the internal address ..."): dead at once.
+        if (error instanceof RefusedTarget) return { outcome: 'failed', error: `webhook ${error.message}`, permanent: true };
+        return { outcome: 'failed', error: `webhook: ${error instanceof Error ? error.message : String(error)}` };
       }
     },
   };

@@ -8,7 +8,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError } from '../erro
 import { accountOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
-import { E164, createFormInput, updateFormInput } from '../services/form-definition.ts';
+import { E164, createFormInput, updateFormInput, webhookUrlProblems } from '../services/form-definition.ts';
 import { FORM_ID_PATTERN, isUuid, newFormId, randomToken } from '../services/ids.ts';
 import type { ChannelResult } from '../notify/channel.ts';
 import { saveAuditEntry } from '../store/audit.ts';
@@ -44,8 +44,17 @@ export function formIdParam(value: unknown): string {
   return formId;
 }
 
-/** `embedFor`: the snippets an owner pastes for a form (script tag with SRI, render and enhance forms). */
-export function formRoutes(db: Database, directory: FormDirectory, embedFor: (formId: string) => object, whatsappTest: WhatsappTester) {
+/**
+ * `embedFor`: the snippets an owner pastes for a form (script tag with SRI, render and enhance forms).
+ * `allowPrivateWebhooks`: WEBHOOK_ALLOW_PRIVATE (development), which lets a webhook URL be internal.
+ */
+export function formRoutes(db: Database, directory: FormDirectory, embedFor: (formId: string) => object, whatsappTest: WhatsappTester, allowPrivateWebhooks = false) {
+  /** A webhook URL the worker would never deliver to is refused when saved. */
+  const checkWebhookUrl = (settings: { webhookUrl?: string | null | undefined } | undefined) => {
+    const problems = webhookUrlProblems(settings, allowPrivateWebhooks);
+    if (problems) throw new ValidationError(problems, 'Some values need attention.');
+  };
+
   const list: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const { siteId } = parseInput(listQuery, req.query);
@@ -60,6 +69,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
   const create: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const input = parseInput(createFormInput, req.body);
+    checkWebhookUrl(input.settings);
     const site = isUuid(input.siteId) ? await getSiteForAccount(db, accountId, input.siteId) : null;
     if (!site) throw new NotFoundError('site_not_found', `There is no site ${input.siteId} in this account.`);
     for (let attempt = 1; ; attempt++) {
@@ -102,6 +112,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
     const { accountId } = accountOf(res);
     const formId = formIdParam(req.params['formId']);
     const input = parseInput(updateFormInput, req.body);
+    checkWebhookUrl(input.settings);
     const current = await getFormForAccount(db, accountId, formId);
     if (!current) throw formNotFound(formId);
     const form = await updateFormForAccount(db, accountId, formId, {

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { FIELD_TYPES, RESERVED_PREFIX, type FieldDefinition, type FormSchema } from '../../widget/schema.ts';
 import { isEmail, isValidDate } from '../../widget/validate.ts';
+import type { ErrorFields } from '../errors.ts';
+import { webhookTargetProblem } from '../notify/webhook.ts';
 import type { FormSettings } from '../store/forms.ts';
 import { patternProblem } from './safe-pattern.ts';
 
@@ -111,6 +113,18 @@ const settingsFields = {
     .strict()
     .nullable(),
 };
+
+/**
+ * A webhook URL being saved must be one the worker will deliver to: https, with no credentials,
+ * on a host that is not an internal address or name (SSRF), unless WEBHOOK_ALLOW_PRIVATE is set.
+ * Said at once (422 naming settings.webhookUrl), not later by dead deliveries; where a host name
+ * resolves is checked again on every delivery.
+ */
+export function webhookUrlProblems(settings: { webhookUrl?: string | null | undefined } | undefined, allowPrivate: boolean): ErrorFields | null {
+  const url = settings?.webhookUrl;
+  const problem = url ? webhookTargetProblem(url, allowPrivate) : null;
+  return problem ? { 'settings.webhookUrl': `must be an https URL on a public host (${problem.replace(/^refused: /, '')})` } : null;
+}
 
 /** Settings of a new form: what is left out takes its default. */
 export const formSettingsSchema = z
