@@ -32,6 +32,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { teamRoutes } from './routes/team.ts';
+import { twilioStatusRoutes } from './routes/twilio-status.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { AccountMail } from './services/account-mail.ts';
 import { AccountService } from './services/accounts.ts';
@@ -227,6 +228,7 @@ export function createApp(deps: AppDeps): App {
   const submissions = submissionRoutes(db);
   const exports = exportRoutes(db);
   const deliveries = deliveryRoutes(db, waitingReasons(config));
+  const twilioStatus = twilioStatusRoutes(db, config, logger);
   const keys = apiKeyRoutes(db);
   const usage = usageRoutes(db);
   const audit = auditRoutes(db);
@@ -250,6 +252,7 @@ export function createApp(deps: AppDeps): App {
     ['options', '/v1/f/:formId', pub.loadForm, pub.preflight],
     ['get', '/v1/f/:formId/thanks', pub.loadForm, pub.thanks],
     ['post', '/v1/stripe/webhook', express.raw({ type: () => true, limit: STRIPE_WEBHOOK_BODY_LIMIT }), billingApi.webhook],
+    ['post', '/v1/twilio/status', twilioStatus.receive, twilioStatus.callback],
 
     // Who is signed in. (requireSession: a console user; allowApiKey: a user or an API key,
     // for reading and exporting; requireOwner: an owner of the account being worked on.)

@@ -47,8 +47,17 @@ const envSchema = z.object({
   MAIL_FROM: optionalString,
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_WHATSAPP_FROM: optionalString,
-  TWILIO_WHATSAPP_CONTENT_SID: optionalString,
+  TWILIO_WHATSAPP_FROM: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(whatsapp:)?\+[1-9]\d{6,14}$/, 'must be the WhatsApp sender as an E.164 number, such as +14155238886 or whatsapp:+14155238886')
+      .optional(),
+  ),
+  TWILIO_WHATSAPP_CONTENT_SID: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^HX[0-9a-f]{32}$/, 'must be a Twilio Content SID: HX followed by 32 hex digits').optional(),
+  ),
   TWILIO_API_BASE: optionalUrl(['http:', 'https:']),
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,

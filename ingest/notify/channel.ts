@@ -3,7 +3,8 @@
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 
 export type ChannelResult =
-  | { outcome: 'sent' }
+  /** `providerId`: the provider's id of the message (Twilio's SID), to match its later status reports. */
+  | { outcome: 'sent'; providerId?: string }
   /** `permanent`: retrying cannot help (a refused target, a rejected address): dead at once. */
   | { outcome: 'failed'; error: string; permanent?: boolean };
 

@@ -57,11 +57,21 @@ function smtpTransport(smtpUrl: string) {
   return nodemailer.createTransport(url.toString());
 }
 
+/**
+ * Whether an SMTP failure is about this recipient or this message, so that sending the same
+ * again cannot help: a 550–554 answer to RCPT TO (no such mailbox, relaying denied for it) or to
+ * the message itself (DATA: refused content, too big). Anything else is about the service's own
+ * setup or the server's state (530/535 authentication, a refused sender, a 554 greeting, 4xx,
+ * no connection) and is retried: a wrong password must not kill every notification at once.
+ */
+export function isRecipientOrMessageRefusal(error: unknown): boolean {
+  const { responseCode, command } = error as { responseCode?: unknown; command?: unknown };
+  return typeof responseCode === 'number' && responseCode >= 550 && responseCode <= 554 && (command === 'RCPT TO' || command === 'DATA');
+}
+
 function failure(error: unknown, what: string): ChannelResult {
-  const code = (error as { responseCode?: number }).responseCode;
   const message = error instanceof Error ? error.message : String(error);
-  // 5xx from the server about this message or recipient: retrying the same thing will not help.
-  return { outcome: 'failed', error: `${what}: ${message}`, permanent: code !== undefined && code >= 500 && code < 600 };
+  return { outcome: 'failed', error: `${what}: ${message}`, permanent: isRecipientOrMessageRefusal(error) };
 }
 
 
@@ -114,7 +124,8 @@ export function autoresponseChannel(options: {
   if (!options.smtpUrl) return waitingChannel(SMTP_MISSING);
   const transport = smtpTransport(options.smtpUrl);
   return {
-    // (Several workers at once may each send one more than the limit; one worker never does.)
+    // (Several workers at once may each send one more than the limit; one worker never does:
+    // see the `limitation:` test in test/notifications.test.ts.)
     onePerTargetAtATime: true,
     async deliver(job: ClaimedJob, subject: JobSubject): Promise<ChannelResult> {
       const settings = subject.autoresponse;

@@ -2,9 +2,15 @@
 // to each admin number of the form. An alert is business-initiated, so it goes out as an approved
 // template (ContentSid + ContentVariables: 1 the form's name, 2 a short summary, 3 the console
 // link), the form's own or the service's; a free-form Body only when no template is configured
-// (Twilio's sandbox, or an admin who wrote within the last 24 hours). Twilio's 63016 (free-form
-// outside the 24-hour window) is recorded as needing a template, not retried blindly; a number
-// Twilio rejects (400) is dead at once; 429 and 5xx are retried by the worker.
+// (Twilio's sandbox, or an admin who wrote within the last 24 hours).
+//
+// Twilio accepts most messages first (201 queued) and says later whether they went out: each
+// message carries a StatusCallback (PUBLIC_URL/v1/twilio/status, see routes/twilio-status.ts) and
+// its SID is recorded with the attempt. 63016 (free-form outside the 24-hour window), whether
+// Twilio answers it at once (400) or reports it later, makes the delivery dead with the reason that
+// a template must be configured: retrying the same message cannot help. A recipient Twilio cannot
+// reach is dead at once too; 429, 5xx and bad credentials (401/403: a setting to fix, not a reason
+// to give up on every alert) are retried by the worker.
 
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
@@ -15,6 +21,23 @@ import { TWILIO_MISSING } from './waiting.ts';
 
 const OUTSIDE_WINDOW = 63016;
 const SUMMARY_LENGTH = 120;
+
+/** Why a free-form message outside the 24-hour window was refused, and what to do about it. */
+export const OUTSIDE_WINDOW_REASON =
+  "whatsapp 63016: outside the 24-hour window a free-form message is refused; configure an approved template (TWILIO_WHATSAPP_CONTENT_SID, or the form's whatsappContentSid)";
+
+/**
+ * Twilio error codes about the recipient or the message that no retry can fix: not a valid
+ * number (21211, 21614), opted out (21610), not reachable on WhatsApp (63003), an invalid
+ * recipient (63024).
+ */
+const HOPELESS_CODES = new Set([21211, 21610, 21614, 63003, 63024]);
+
+/** What a failure Twilio reported (at once or later, by its error code) means for the delivery. */
+export function twilioFailure(code: number | undefined, text: string): ChannelResult & { outcome: 'failed' } {
+  if (code === OUTSIDE_WINDOW) return { outcome: 'failed', permanent: true, error: OUTSIDE_WINDOW_REASON };
+  return { outcome: 'failed', permanent: code !== undefined && HOPELESS_CODES.has(code), error: text };
+}
 
 /** A Twilio request client that sends to another base URL (a stand-in in tests, a proxy). */
 class RebasedRequestClient extends twilio.RequestClient {
@@ -48,7 +71,8 @@ export function summaryOf(subject: JobSubject): string {
 }
 
 type WhatsappMessage = { body: string } | { contentSid: string; contentVariables: string };
-type WhatsappSend = (to: string, message: WhatsappMessage) => Promise<ChannelResult>;
+/** `statusCallback`: where Twilio reports what became of the message (unset for a console test). */
+type WhatsappSend = (to: string, message: WhatsappMessage, statusCallback?: string) => Promise<ChannelResult>;
 
 /** Sends one WhatsApp message through Twilio and says what came of it; null when Twilio is not configured. */
 export function whatsappSender(settings: WhatsappSettings): WhatsappSend | null {
@@ -56,23 +80,19 @@ export function whatsappSender(settings: WhatsappSettings): WhatsappSend | null 
   if (!accountSid || !authToken || !whatsappFrom) return null;
   const client = twilio(accountSid, authToken, settings.apiBase ? { httpClient: new RebasedRequestClient(settings.apiBase) } : { autoRetry: false });
   const address = (number: string) => (number.startsWith('whatsapp:') ? number : `whatsapp:${number}`);
-  return async (to, message) => {
+  return async (to, message, statusCallback) => {
     try {
-      await client.messages.create({ from: address(whatsappFrom), to: address(to), ...message });
-      return { outcome: 'sent' };
+      const sent = await client.messages.create({ from: address(whatsappFrom), to: address(to), ...message, ...(statusCallback ? { statusCallback } : {}) });
+      return { outcome: 'sent', providerId: sent.sid };
     } catch (error) {
       const { status, code, message: text } = error as { status?: number; code?: number; message?: string };
-      if (code === OUTSIDE_WINDOW) {
-        return {
-          outcome: 'failed',
-          permanent: true,
-          error: `whatsapp 63016: outside the 24-hour window a free-form message is refused; configure an approved template (TWILIO_WHATSAPP_CONTENT_SID, or the form's whatsappContentSid)`,
-        };
-      }
       const reason = `whatsapp${status ? ` ${status}` : ''}${code ? ` (${code})` : ''}: ${text ?? String(error)}`;
-      // 429 and 5xx are worth another try; any other refusal (a bad number, 400) is not.
-      const retryable = status === undefined || status === 429 || status >= 500;
-      return { outcome: 'failed', error: reason, permanent: !retryable };
+      const failure = twilioFailure(code, reason);
+      if (failure.permanent) return failure;
+      // 429, 5xx, no answer, and bad credentials (401/403: fixed in the settings, then the alerts
+      // go out) are worth another try; any other refusal of this message (a 400) is not.
+      const retryable = status === undefined || status === 401 || status === 403 || status === 429 || status >= 500;
+      return { ...failure, permanent: !retryable };
     }
   };
 }
@@ -82,7 +102,8 @@ function alertMessage(contentSid: string | null | undefined, formName: string, s
   return contentSid ? { contentSid, contentVariables: JSON.stringify({ 1: clip(formName, 60), 2: summary, 3: link }) } : { body };
 }
 
-export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string): Channel {
+/** `statusCallbackUrl`: PUBLIC_URL/v1/twilio/status, where Twilio reports each message's fate. */
+export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string, statusCallbackUrl: string): Channel {
   const send = whatsappSender(settings);
   if (!send) return waitingChannel(TWILIO_MISSING);
   return {
@@ -92,7 +113,7 @@ export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string):
       const link = count > 1 ? `${consoleUrl}#/forms/${subject.formId}` : `${consoleUrl}#/submissions/${subject.submissionId}`;
       const summary = count > 1 ? `${count} new submissions` : summaryOf(subject);
       const body = count > 1 ? `${count} new submissions to ${subject.formName}.\n${link}` : `New submission to ${subject.formName}: ${summary}\n${link}`;
-      return send(job.target, alertMessage(subject.whatsappContentSid ?? settings.whatsappContentSid, subject.formName, summary, link, body));
+      return send(job.target, alertMessage(subject.whatsappContentSid ?? settings.whatsappContentSid, subject.formName, summary, link, body), statusCallbackUrl);
     },
   };
 }

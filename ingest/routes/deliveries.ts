@@ -24,7 +24,7 @@ export function deliveryRoutes(db: Database, waiting: Partial<Record<string, str
         attempts: d.attempts,
         lastError: (d.status === 'queued' && waiting[d.channel]) || d.lastError,
         nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
-        history: d.history.map((h) => ({ attempt: h.attempt, outcome: h.outcome, error: h.error, at: h.at.toISOString() })),
+        history: d.history.map((h) => ({ attempt: h.attempt, outcome: h.outcome, error: h.error, providerId: h.providerId, at: h.at.toISOString() })),
       })),
     });
   };

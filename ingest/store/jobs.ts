@@ -64,9 +64,11 @@ export async function enqueueAccountEmail(db: Queryable, to: string, mail: Accou
 
 /**
  * Claims up to `limit` due jobs of the given kinds for this worker: queued ones whose time has
- * come, and running ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED` lets any number of
- * workers claim at once without waiting on, or taking, each other's jobs; the lease keeps a job
- * theirs until it is finished or the lease expires.
+ * come, and running ones whose lease ran out (their worker died or stalled). `FOR UPDATE SKIP
+ * LOCKED` lets any number of workers claim at once without waiting on, or taking, each other's
+ * jobs; the lease keeps a job theirs until it is settled or the lease expires (see renewLeases).
+ * Each claim counts one more attempt, and that number fences the claim: only the worker holding
+ * the job with that attempt number can settle it (settleJob).
  */
 export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number, kinds: readonly string[]): Promise<OutboxJob[]> {
   const rows = await db.query<{ id: number; submission_id: string | null; kind: OutboxKind; target: string; attempts: number; payload: AccountEmail | null }>(
@@ -74,7 +76,8 @@ export async function claimJobs(db: Queryable, limit: number, leaseSeconds: numb
        select id from jobs where status = 'queued' and run_at <= now() and kind = any($3::text[])
         order by run_at limit $1 for update skip locked
      ), expired as (
-       select id from jobs where status = 'running' and locked_until < now() limit $1 for update skip locked
+       select id from jobs where status = 'running' and locked_until < now() and kind = any($3::text[])
+        limit $1 for update skip locked
      )
      update jobs j
         set status = 'running', attempts = j.attempts + 1, locked_until = now() + make_interval(secs => $2), updated_at = now()
@@ -87,6 +90,23 @@ export async function claimJobs(db: Queryable, limit: number, leaseSeconds: numb
       ? { id: row.id, submissionId: null, kind: row.kind, target: row.target, attempt: row.attempts, payload: row.payload }
       : { id: row.id, submissionId: row.submission_id as string, kind: row.kind, target: row.target, attempt: row.attempts },
   );
+}
+
+/**
+ * Extends the lease of the jobs a worker still holds (id and attempt), while it delivers them.
+ * Returns the ids it no longer holds (another worker claimed them after the lease ran out).
+ */
+export async function renewLeases(db: Queryable, held: readonly { id: number; attempt: number }[], leaseSeconds: number): Promise<number[]> {
+  if (held.length === 0) return [];
+  const rows = await db.query<{ id: number }>(
+    `update jobs j set locked_until = now() + make_interval(secs => $3)
+       from unnest($1::bigint[], $2::int[]) as h(id, attempt)
+      where j.id = h.id and j.status = 'running' and j.attempts = h.attempt
+      returning j.id`,
+    [held.map((job) => job.id), held.map((job) => job.attempt), leaseSeconds],
+  );
+  const renewed = new Set(rows.map((row) => Number(row.id)));
+  return held.filter((job) => !renewed.has(job.id)).map((job) => job.id);
 }
 
 /** What a notification says: the submission with its form and site. */
@@ -102,6 +122,8 @@ export interface JobSubject {
   autoresponse: import('./forms.ts').AutoresponseSettings | null;
   siteId: string;
   siteName: string;
+  /** new, read, spam or held: spam and held submissions notify nobody (the worker checks at delivery). */
+  status: string;
 }
 
 export async function getJobSubject(db: Queryable, submissionId: string): Promise<JobSubject | null> {
@@ -117,8 +139,9 @@ export async function getJobSubject(db: Queryable, submissionId: string): Promis
     autoresponse: JobSubject['autoresponse'];
     site_id: string;
     site_name: string;
+    status: string;
   }>(
-    `select s.id, s.data, s.created_at, f.id as form_id, f.name as form_name, f.schema,
+    `select s.id, s.data, s.created_at, s.status, f.id as form_id, f.name as form_name, f.schema,
             f.settings->>'webhookSecret' as webhook_secret, f.settings->>'whatsappContentSid' as whatsapp_content_sid,
             f.settings->'autoresponse' as autoresponse,
             si.id as site_id, si.name as site_name
@@ -141,6 +164,7 @@ export async function getJobSubject(db: Queryable, submissionId: string): Promis
     autoresponse: row.autoresponse ?? null,
     siteId: row.site_id,
     siteName: row.site_name,
+    status: row.status,
   };
 }
 
@@ -187,38 +211,99 @@ export async function countSentTo(db: Queryable, kind: ClaimedJob['kind'], targe
 
 export type AttemptOutcome = 'sent' | 'failed' | 'dead';
 
-/** Records an attempt and moves the job on: done, queued again at `retryAt`, or dead. */
+/**
+ * Records an attempt and moves the job on: done, queued again at `retryAt`, or dead. Only the
+ * worker that holds the job can: it must still be running with this attempt number. A worker
+ * whose lease ran out (another claimed the job since) changes nothing, and gets false.
+ * `providerId`: the provider's id of what was sent (Twilio's message SID), for its later reports.
+ */
 export async function settleJob(
   db: Queryable,
   job: OutboxJob,
   outcome: AttemptOutcome,
   error: string | null,
   retryAt: Date | null,
-): Promise<void> {
-  await db.query(
-    `with attempt as (
-       insert into delivery_attempts (job_id, submission_id, attempt, outcome, error) values ($1, $2, $3, $4, $5)
+  providerId: string | null = null,
+): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    `with settled as (
+       update jobs
+          set status = case $4::text when 'sent' then 'done' when 'dead' then 'dead' else 'queued' end,
+              run_at = coalesce($6::timestamptz, run_at),
+              locked_until = null, last_error = $5, updated_at = now(),
+              payload = case when $4::text = 'sent' then null else payload end
+        where id = $1 and status = 'running' and attempts = $3
+        returning id
      )
-     update jobs
-        set status = case $4::text when 'sent' then 'done' when 'dead' then 'dead' else 'queued' end,
-            run_at = coalesce($6::timestamptz, run_at),
-            locked_until = null, last_error = $5, updated_at = now(),
-            payload = case when $4::text = 'sent' then null else payload end
-      where id = $1`,
-    [job.id, job.submissionId, job.attempt, outcome, error, retryAt],
+     insert into delivery_attempts (job_id, submission_id, attempt, outcome, error, provider_id)
+     select id, $2::uuid, $3::int, $4::text, $5::text, $7::text from settled
+     returning job_id as id`,
+    [job.id, job.submissionId, job.attempt, outcome, error, retryAt, providerId],
   );
+  return rows.length > 0;
 }
 
 /**
- * A job that cannot be attempted yet (its channel is not configured): back in the queue without
- * spending an attempt, with the reason for the console and the logs.
+ * A job that must wait without spending an attempt (its digest window is still open): back in
+ * the queue at `runAt`, with the reason for the console. Fenced like settleJob: false when this
+ * worker no longer holds the job.
  */
-export async function postponeJob(db: Queryable, job: OutboxJob, reason: string, runAt: Date): Promise<void> {
-  await db.query(
+export async function postponeJob(db: Queryable, job: OutboxJob, reason: string, runAt: Date): Promise<boolean> {
+  const rows = await db.query(
     `update jobs set status = 'queued', attempts = attempts - 1, run_at = $2, locked_until = null, last_error = $3, updated_at = now()
-      where id = $1`,
-    [job.id, runAt, reason],
+      where id = $1 and status = 'running' and attempts = $4
+      returning id`,
+    [job.id, runAt, reason, job.attempt],
   );
+  return rows.length > 0;
+}
+
+/** What became of a message the provider accepted, as it reported later (see reportProviderFailure). */
+export type ProviderVerdict = { outcome: 'failed'; error: string; retryAt: Date } | { outcome: 'dead'; error: string };
+
+/**
+ * A message the provider accepted (an attempt recorded `sent` with its `providerId`) and later
+ * reported failed: each job it was sent for (one, or a digest's several) is queued again or dead,
+ * with one more attempt recorded. Only while that `sent` attempt is still the job's last word (the
+ * job done, with that attempt number, nothing recorded since): a duplicate or late report changes
+ * nothing. `verdict` is asked per job, with the attempt number. Returns the jobs it changed.
+ */
+export async function reportProviderFailure(
+  db: Queryable,
+  providerId: string,
+  verdict: (attempt: number) => ProviderVerdict,
+): Promise<{ jobId: number; outcome: 'failed' | 'dead' }[]> {
+  const sent = await db.query<{ job_id: number; attempt: number }>(
+    `select a.job_id, a.attempt from delivery_attempts a
+      where a.provider_id = $1 and a.outcome = 'sent'
+        and not exists (select 1 from delivery_attempts later where later.job_id = a.job_id and later.id > a.id)`,
+    [providerId],
+  );
+  const changed: { jobId: number; outcome: 'failed' | 'dead' }[] = [];
+  for (const { job_id: jobId, attempt } of sent) {
+    const result = verdict(attempt);
+    const rows = await db.query<{ id: number }>(
+      `with reported as (
+         update jobs
+            set status = case $3::text when 'dead' then 'dead' else 'queued' end,
+                run_at = coalesce($5::timestamptz, run_at), last_error = $4, updated_at = now()
+          where id = $1 and status = 'done' and attempts = $2
+          returning id, submission_id
+       )
+       insert into delivery_attempts (job_id, submission_id, attempt, outcome, error, provider_id)
+       select id, submission_id, $2::int, $3::text, $4::text, $6::text from reported
+       returning job_id as id`,
+      [jobId, attempt, result.outcome, result.error, result.outcome === 'failed' ? result.retryAt : null, providerId],
+    );
+    if (rows.length > 0) changed.push({ jobId: Number(jobId), outcome: result.outcome });
+  }
+  return changed;
+}
+
+/** Whether any attempt recorded this provider id (a status report may come before the worker recorded the send). */
+export async function isKnownProviderId(db: Queryable, providerId: string): Promise<boolean> {
+  const [row] = await db.query('select 1 from delivery_attempts where provider_id = $1 limit 1', [providerId]);
+  return row !== undefined;
 }
 
 export interface Delivery {
@@ -229,7 +314,8 @@ export interface Delivery {
   attempts: number;
   lastError: string | null;
   nextAttemptAt: Date | null;
-  history: { attempt: number; outcome: AttemptOutcome; error: string | null; at: Date }[];
+  /** `providerId`: the provider's id of what the attempt sent (Twilio's message SID), if any. */
+  history: { attempt: number; outcome: AttemptOutcome; error: string | null; providerId: string | null; at: Date }[];
 }
 
 /** A submission's notification jobs with their attempts, if the submission is the account's. */
@@ -242,11 +328,11 @@ export async function listDeliveries(db: Queryable, accountId: string, submissio
     attempts: number;
     last_error: string | null;
     run_at: Date;
-    history: { attempt: number; outcome: AttemptOutcome; error: string | null; at: string }[] | null;
+    history: { attempt: number; outcome: AttemptOutcome; error: string | null; providerId: string | null; at: string }[] | null;
     found: boolean;
   }>(
     `select j.id, j.kind, j.target, j.status, j.attempts, j.last_error, j.run_at,
-            (select json_agg(json_build_object('attempt', a.attempt, 'outcome', a.outcome, 'error', a.error, 'at', a.created_at) order by a.id)
+            (select json_agg(json_build_object('attempt', a.attempt, 'outcome', a.outcome, 'error', a.error, 'providerId', a.provider_id, 'at', a.created_at) order by a.id)
                from delivery_attempts a where a.job_id = j.id) as history
        from submissions s
        join jobs j on j.submission_id = s.id

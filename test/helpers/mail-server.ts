@@ -1,5 +1,6 @@
 // A real SMTP server on 127.0.0.1 (smtp-server) that parses what it receives (mailparser). It can
-// stop and start again on the same port, to stand for an outage, and can refuse recipients.
+// stop and start again on the same port, to stand for an outage, can refuse recipients, and can
+// require a login (refusing a wrong password with 535, a message without a login with 530).
 
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -17,7 +18,9 @@ export interface MailServer {
   waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
 }
 
-export async function startMailServer(port = 0): Promise<MailServer> {
+/** `login`: the only credentials accepted, and no mail without them. */
+export async function startMailServer(port = 0, options: { login?: { user: string; pass: string } } = {}): Promise<MailServer> {
+  const { login } = options;
   const messages: ParsedMail[] = [];
   const refuse = new Set<string>();
   let server: SMTPServer | undefined;
@@ -25,9 +28,16 @@ export async function startMailServer(port = 0): Promise<MailServer> {
 
   const start = async () => {
     server = new SMTPServer({
-      authOptional: true,
+      authOptional: !login,
+      // (A login over plain text, on loopback, for tests.)
+      allowInsecureAuth: true,
+      authMethods: ['PLAIN', 'LOGIN'],
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onAuth(auth, _session, callback) {
+        if (login && auth.username === login.user && auth.password === login.pass) return callback(null, { user: auth.username });
+        callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+      },
       onRcptTo(address, _session, callback) {
         if (refuse.has(address.address)) {
           const error = Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 });
