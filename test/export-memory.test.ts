@@ -4,31 +4,35 @@
 //
 // Why these sizes. V8 leaves garbage in place until its old generation reaches a limit of up to
 // four times the live heap, so with its default heap a service that streams perfectly still grows
-// by 50-190 MB during any long export before the first full collection. That slack says nothing
+// by 50-200 MB during a long export before the first full collection. That slack says nothing
 // about streaming, and it is larger than the whole export of 100,000 short submissions. So:
 // - the service runs with its heap capped at 96 MB (NODE_OPTIONS=--max-old-space-size, as one
-//   would in a small container; it starts and serves with about 60 MB live), which bounds the
-//   garbage and makes an export that holds its rows or its file in memory fail outright;
-// - each submission carries a long message (about 1.3 KB), so the CSV is about 130 MB and the JSON
-//   about 140 MB, more than the capped heap could ever hold;
+//   would in a small container; it serves with about 60 MB live), which bounds the garbage and
+//   makes an export that holds its rows or its file in memory fail outright;
+// - each submission carries a long message (about 1.4 KB), so the CSV is about 150 MB and the JSON
+//   about 160 MB, more than the capped heap could ever hold;
 // - part way, the download stops reading until the service has gone quiet, as a slow client
 //   would: a streaming service waits at once, while one that ignores backpressure would go on
-//   and queue the rest of the file in its memory.
+//   and queue the rest of the file in its memory, outside the heap.
 // The service's RSS may then grow by at most 64 MB during each export, under half the file. Seen
-// on a 2-core machine: 15-25 MB on PostgreSQL, 15-45 MB on PGlite (whose page cache grows as the
-// table is read).
+// on a 2-core machine: 10-30 MB on PostgreSQL, 12-45 MB on PGlite (whose page cache, inside the
+// process, grows as the table is read). Broken on purpose (reading all rows at once, or writing
+// without waiting for the client), the export made the service die of its heap limit on both
+// databases, and this test failed saying so.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import { after, describe, it } from 'node:test';
+import { migrate } from '../ingest/db/migrate.ts';
+import { bootstrap } from '../ingest/services/bootstrap.ts';
 import { insertSampleSubmissions } from './bench/sample-submissions.ts';
 import { databaseTargets, isCI } from './helpers/databases.ts';
 import { signIn } from './helpers/harness.ts';
 import { freshDatabaseEnv, openServiceDatabase, startServiceProcess, type ServiceProcess } from './helpers/service-process.ts';
 
 const ROWS = 100_000;
-const EXTRA_SENTENCES = 20;
+const EXTRA_TEXT = 1_300;
 const HEAP_MB = 96;
 const GROWTH_BOUND_MB = 64;
 const SAMPLE_MS = 50;
@@ -220,16 +224,16 @@ for (const target of databaseTargets) {
         ADMIN_PASSWORD,
         NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}`,
       };
-      // The first start creates the demo form. PGlite's data directory belongs to one process at a
-      // time, so there the submissions go in while the service is stopped, then it starts again.
-      let service = await startServiceProcess(env);
-      cleanups.push(() => void service.stop('SIGKILL'));
-      if (target.name === 'pglite') assert.equal(await service.stop(), 0);
+      // What the first `npm start` does (migrations, then the admin's demo account with the form
+      // f_demo), done here so that the submissions are in before the service starts: PGlite's data
+      // directory belongs to one process at a time.
       const db = await openServiceDatabase(env);
       let expected: number;
       try {
+        await migrate(db);
+        await bootstrap(db, { adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, publicUrl: 'http://localhost:8080', demo: true });
         const loading = performance.now();
-        await insertSampleSubmissions(db, { formId: 'f_demo', count: ROWS, days: 90, extraSentences: EXTRA_SENTENCES, batch: 10_000 });
+        await insertSampleSubmissions(db, { formId: 'f_demo', count: ROWS, days: 90, extraText: EXTRA_TEXT, batch: 10_000 });
         t.diagnostic(`inserted ${ROWS} submissions in ${Math.round((performance.now() - loading) / 100) / 10} s`);
         const [row] = await db.query<{ n: number }>("select count(*)::int as n from submissions where form_id = 'f_demo' and status <> 'spam'");
         expected = row?.n ?? 0;
@@ -237,7 +241,8 @@ for (const target of databaseTargets) {
       } finally {
         await db.close();
       }
-      if (target.name === 'pglite') service = await startServiceProcess(env);
+      const service = await startServiceProcess(env);
+      cleanups.push(() => void service.stop('SIGKILL'));
       const cookie = await signIn(service.url, ADMIN_EMAIL, ADMIN_PASSWORD);
 
       const csv = await download(service, cookie, 'csv');

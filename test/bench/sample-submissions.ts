@@ -12,8 +12,8 @@ export interface SampleOptions {
   count: number;
   /** The newest submission is about now; the oldest this many days ago. */
   days: number;
-  /** Sentences added to every message (about 55 bytes each), for longer submissions. */
-  extraSentences?: number;
+  /** Characters of running text added to every message, for longer submissions. */
+  extraText?: number;
   /** Rows per statement. */
   batch?: number;
   /** Called after each statement with the rows inserted so far. */
@@ -74,7 +74,7 @@ function oneOf(array: string): string {
 }
 
 // $1 form id, $2 first row number, $3 last row number, $4 total rows, $5 oldest time (epoch ms),
-// $6 newest time (epoch ms), $7 extra sentences per message. Row i is created at oldest + i * step plus a jitter below one step,
+// $6 newest time (epoch ms), $7 paragraphs to add one of to each message (none: short messages). Row i is created at oldest + i * step plus a jitter below one step,
 // so rows are in time order and ids (whose first 48 bits are the time in ms) agree with it.
 const INSERT_SAMPLE = `
   with f as (select id, site_id, account_id from forms where id = $1),
@@ -101,8 +101,7 @@ const INSERT_SAMPLE = `
              || ${oneOf(textArray(SENTENCES))}
              || case when g.r_message > 0.4 then ' ' || ${oneOf(textArray(SENTENCES))} else '' end
              || case when g.r_message > 0.75 then ' ' || ${oneOf(textArray(SENTENCES))} || ' ' || ${oneOf(textArray(SENTENCES))} else '' end
-             || case when $7::int > 0 then ' ' || (select string_agg(${oneOf(textArray(SENTENCES))}, ' ')
-                                                      from generate_series(1, $7::int + 0 * g.i)) else '' end
+             || case when cardinality($7::text[]) > 0 then ' ' || ${oneOf('$7::text[]')} else '' end
              || case when g.r_message > 0.94 then E'\\n\\n' || ${oneOf(textArray(SIGN_OFFS))} else '' end,
            'consent', true)),
          jsonb_build_object(
@@ -119,14 +118,25 @@ const INSERT_SAMPLE = `
          'epoch'::timestamptz + g.ms * interval '1 millisecond'
     from g, f`;
 
+/** Paragraphs of about `length` characters made of the sentences in random order. */
+function paragraphsOf(length: number, count: number): string[] {
+  return Array.from({ length: count }, () => {
+    let text = '';
+    while (text.length < length) text += (text ? ' ' : '') + SENTENCES[Math.floor(Math.random() * SENTENCES.length)];
+    return text;
+  });
+}
+
 /** Inserts `count` submissions into a form (which must exist), then refreshes the planner's statistics. */
 export async function insertSampleSubmissions(db: Queryable, options: SampleOptions): Promise<void> {
   const batch = options.batch ?? 50_000;
   const newest = Date.now();
   const oldest = newest - options.days * 86_400_000;
+  // A few long paragraphs, one of which ends each message: picking one costs nothing per row.
+  const paragraphs = options.extraText ? paragraphsOf(options.extraText, 16) : [];
   for (let first = 0; first < options.count; first += batch) {
     const last = Math.min(options.count, first + batch) - 1;
-    await db.query(INSERT_SAMPLE, [options.formId, first, last, options.count, oldest, newest, options.extraSentences ?? 0]);
+    await db.query(INSERT_SAMPLE, [options.formId, first, last, options.count, oldest, newest, paragraphs]);
     options.progress?.(last + 1);
   }
   await db.exec('vacuum analyze submissions');
