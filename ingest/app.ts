@@ -211,7 +211,7 @@ export function createApp(deps: AppDeps): App {
     (formId) => embedSnippets(config.publicUrl, deps.widget, formId),
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
   );
-  const embed = embedRoutes(deps.widget);
+  const embed = embedRoutes(deps.widget, db);
   const submissions = submissionRoutes(db);
   const exports = exportRoutes(db);
   const deliveries = deliveryRoutes(db, waitingReasons(config));

@@ -17,9 +17,10 @@ export interface WidgetBundle {
 
 const ENTRY = fileURLToPath(new URL('../../widget/embed/index.ts', import.meta.url));
 
-export async function buildWidget(): Promise<WidgetBundle> {
+/** Builds the embed; `entry` is for tests that need a build of changed source. */
+export async function buildWidget(entry = ENTRY): Promise<WidgetBundle> {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     format: 'iife',
     platform: 'browser',
