@@ -153,7 +153,7 @@ export function createApp(deps: AppDeps): App {
     parallelThreshold: Math.ceil(config.submissionBatchSize / 4),
     onBatch: (size) => metrics.submissionBatchSize.observe(size),
   });
-  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }));
+  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }), db);
   const auth = new ConsoleAuth(db);
   const accounts = new AccountService(db, auth, new AccountMail(config.publicUrl));
 

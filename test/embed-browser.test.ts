@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MIN_FILL_SECONDS } from '../ingest/services/time-trap.ts';
 import { launchChromium, skipWithoutChromium, watchPage, type PageProblems } from './helpers/browser.ts';
-import { GOOD_TOKEN, startCaptchaStandIn, type CaptchaStandIn } from './helpers/captcha-stand-in.ts';
+import { TOKEN_PREFIX, startCaptchaStandIn, type CaptchaStandIn } from './helpers/captcha-stand-in.ts';
 import { databaseTargets } from './helpers/databases.ts';
 import { send } from './helpers/http.ts';
 import { freePort } from './helpers/ports.ts';
@@ -421,13 +421,15 @@ for (const target of databaseTargets) {
       // The provider's script found the slot (in the host's light DOM) and solved it.
       await page.locator('.cf-turnstile[data-solved-for="1x00000000000000000000AA"]').waitFor({ state: 'attached' });
       assert.equal(await page.locator('.cf-turnstile').evaluate((slot) => slot.assignedSlot !== null), true, 'the challenge is shown inside the form');
+      const token = await page.locator('.cf-turnstile input').inputValue();
+      assert.ok(token.startsWith(TOKEN_PREFIX));
       const asked = captcha.verifications.length;
       const visitor = `guarded-${Date.now()}@example.com`;
       await host.getByLabel('Email').fill(visitor);
       await humanPause(page);
       await host.getByRole('button', { name: 'Send' }).click();
       await host.getByRole('status').filter({ hasText: 'Verified and stored.' }).waitFor();
-      assert.deepEqual(captcha.verifications.slice(asked), [{ secret: 'browser-suite-secret', response: GOOD_TOKEN, remoteip: '127.0.0.1' }]);
+      assert.deepEqual(captcha.verifications.slice(asked), [{ secret: 'browser-suite-secret', response: token, remoteip: '127.0.0.1' }]);
       const row = await storedOnce(form.formId, 'email', visitor);
       assert.deepEqual(row.data, { email: visitor });
       assert.equal(row.status, 'new');

@@ -154,6 +154,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       idempotencyKey: keyHeader ?? null,
       // (Express parses the query string on first read: most posts have none to parse.)
       lang: req.url.includes('lang=') && typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined,
+      retry: req.url.includes('retry=') && req.query['retry'] !== undefined && req.query['retry'] !== '0',
     });
     res.locals.outcome = outcome.duplicate ? 'duplicate' : outcome.status === 'spam' ? 'spam' : 'accepted';
     if (outcome.duplicate) res.setHeader('Idempotent-Replayed', 'true');
