@@ -21,6 +21,7 @@ import { consoleBundle } from '../ingest/services/console-bundle.ts';
 import { loadSecrets } from '../ingest/services/secrets.ts';
 import { buildWidget, widgetBundle, type WidgetBundle } from '../ingest/services/widget-bundle.ts';
 import { saveWidgetRelease } from '../ingest/store/widget-releases.ts';
+import { FORM_CSS } from '../widget/embed/styles.ts';
 import type { MessageCatalog } from '../widget/messages.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { SITE_ORIGIN, consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
@@ -204,6 +205,8 @@ for (const target of databaseTargets) {
       // A cached copy in one language is never served for another.
       assert.notEqual(german.etag, english.etag);
       assert.equal(english.successMessage, 'Thanks! We will be in touch.');
+      // The rendered form's stylesheet comes with it (the script carries only the host reset).
+      assert.equal((german as unknown as { css: string }).css, FORM_CSS);
     });
 
     it("answers a 422 in the visitor's language", async () => {
