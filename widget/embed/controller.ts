@@ -120,12 +120,13 @@ export function control(setup: Setup): void {
 
   /**
    * A submission the service refused for good: its errors go on the fields, and its values back
-   * into the form unless the form holds them still (`held`), is sending another, or has new input
-   * (then the queue keeps it for the next time this form is mounted). Answers whether it was taken.
+   * into the form unless the form holds them still (`held`), is sending another, has new input or
+   * is gone (a rendered form gives way to its success message): then the queue keeps it for the
+   * next time this form is mounted. Answers whether it was taken.
    */
   const refuse = (outcome: Outcome, body: string, held?: unknown): unknown => {
     if (!held) {
-      if (busy || touched) return;
+      if (busy || touched || !form.isConnected) return;
       const data = JSON.parse(body) as SubmissionData;
       for (const c of controls(form)) {
         const values = Object.hasOwn(data, c.name) ? ([] as RawValue[]).concat(data[c.name]!) : [];
@@ -140,7 +141,6 @@ export function control(setup: Setup): void {
     emit('error', { status: outcome.status, ...outcome.error });
     return 1;
   };
-  take(setup.url, refuse);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -215,4 +215,6 @@ export function control(setup: Setup): void {
       // ignored
     }
   });
+  // Last, so that the form is wired whatever an old refused submission holds.
+  take(setup.url, refuse);
 }

@@ -132,7 +132,6 @@ export function take(url: string, taker: Taker): void {
   }
 }
 
-
 /** Queues a submission and sends it; the listener hears of every retry and then the outcome. */
 export function send(url: string, body: string, listener: Listener): void {
   // A random UUID; pages served over plain http (not a secure context) lack randomUUID() and get
