@@ -430,6 +430,10 @@ for (const target of databaseTargets) {
       );
 
       await host.getByLabel('Phone').fill('+44 20 7946 0958');
+      // Corrected, the field loses its error at once, and the request to correct it goes too.
+      assert.equal(await host.getByLabel('Phone').getAttribute('aria-invalid'), null);
+      assert.equal(await accessibleDescription(page, 'textbox', 'Phone'), '');
+      assert.equal(await host.getByRole('status').textContent(), '');
       await humanPause(page);
       await screenshot(page, 'waitlist-filled');
       await join.click();

@@ -69,10 +69,12 @@ export function control(setup: Setup): void {
     trap.autocomplete = 'off';
     trap.hidden = true;
   }
-  // A field being corrected loses its error at once (the others keep theirs until the next submit).
+  // A field being corrected loses its error at once (the others keep theirs until the next
+  // submit), and the status line, which spoke of the last submit, is cleared.
   form.addEventListener('input', (event) => {
     touched = 1;
     mark((event.target as Control).name);
+    announce();
   });
 
   const messages = (): Partial<MessageCatalog> => setup.definition()?.messages ?? EN_OFFLINE;
