@@ -16,9 +16,12 @@ import { observeRequests } from './http/observe.ts';
 import { steps } from './http/steps.ts';
 import type { Metrics } from './metrics.ts';
 import { waitingReasons } from './notify/waiting.ts';
+import { Billing, holdingCaps } from './billing/billing.ts';
+import { stripeGateway } from './billing/stripe-gateway.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { billingRoutes } from './routes/billing.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { embedRoutes, embedSnippets } from './routes/embed.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -68,6 +71,7 @@ const MINUTE = 60_000;
 const CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 const API_BODY_LIMIT = '256kb';
+const STRIPE_WEBHOOK_BODY_LIMIT = '1mb';
 
 /** /api takes JSON only: a body of any other type is refused up front with 415. */
 const jsonOnly: RequestHandler = (req, _res, next) => {
@@ -152,10 +156,17 @@ export function createApp(deps: AppDeps): App {
     maxInFlight: Math.min(2, db.concurrency),
     parallelThreshold: Math.ceil(config.submissionBatchSize / 4),
     onBatch: (size) => metrics.submissionBatchSize.observe(size),
+    holdingCaps: holdingCaps(config.plans),
   });
   const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }), db);
   const auth = new ConsoleAuth(db);
-  const accounts = new AccountService(db, auth, new AccountMail(config.publicUrl));
+  const accountMail = new AccountMail(config.publicUrl);
+  const billing = new Billing(db, config.plans, stripeGateway(config.stripe), accountMail, {
+    publicUrl: config.publicUrl,
+    graceDays: config.billing.graceDays,
+    meterEventName: config.stripe.meterEventName,
+  });
+  const accounts = new AccountService(db, auth, accountMail, billing);
 
   const limiter = (options: Parameters<typeof createLimiter>[0]) => createLimiter(options, deps.limiterStores, logger);
   const perIpLimit = limiter({ name: 'ip', windowMs: MINUTE, limit: config.limits.ipPerMinute, key: clientIp });
@@ -166,17 +177,26 @@ export function createApp(deps: AppDeps): App {
     key: (req) => String(req.params['formId']),
     message: 'This form is receiving too many submissions; try again shortly.',
   });
-  const signInLimiter = limiter({
-    name: 'signin',
-    windowMs: 15 * MINUTE,
-    limit: config.limits.loginAttemptsPer15Minutes,
-    key: (req, res) => {
-      const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-      return `${clientIp(req, res)}|${typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : ''}`;
-    },
-    skipSuccessfulRequests: true,
-    message: 'Too many sign-in attempts; wait a few minutes and try again.',
-  });
+  // Failed sign-ins are limited three ways: per address and email (a guess at one password),
+  // per address (one machine trying many emails), per email (many machines trying one account).
+  const signInEmail = (req: express.Request): string => {
+    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : '';
+  };
+  const signInLimit = (name: string, limit: number, key: (req: express.Request, res: express.Response) => string) =>
+    limiter({
+      name,
+      windowMs: 15 * MINUTE,
+      limit,
+      key,
+      skipSuccessfulRequests: true,
+      message: 'Too many sign-in attempts; wait a few minutes and try again.',
+    });
+  const signInLimiters = [
+    signInLimit('signin', config.limits.loginAttemptsPer15Minutes, (req, res) => `${clientIp(req, res)}|${signInEmail(req)}`),
+    signInLimit('signin-ip', config.limits.loginAttemptsPerIpPer15Minutes, clientIp),
+    signInLimit('signin-email', config.limits.loginAttemptsPerEmailPer15Minutes, signInEmail),
+  ];
   const signUpLimiter = limiter({
     name: 'signup',
     windowMs: 60 * MINUTE,
@@ -204,7 +224,7 @@ export function createApp(deps: AppDeps): App {
   const health = healthRoutes(db, metrics);
   const session = sessionRoutes(auth, accounts, config.publicUrl);
   const team = teamRoutes(db, auth, accounts, session);
-  const sites = siteRoutes(db, forms);
+  const sites = siteRoutes(db, forms, billing);
   const formApi = formRoutes(
     db,
     forms,
@@ -219,6 +239,7 @@ export function createApp(deps: AppDeps): App {
   const usage = usageRoutes(db);
   const audit = auditRoutes(db);
   const admin = adminRoutes(db);
+  const billingApi = billingRoutes(billing);
 
   // The submission route comes first: the router tries routes in order, and it is the hot one.
   const routes: Route[] = [
@@ -236,11 +257,12 @@ export function createApp(deps: AppDeps): App {
     ['options', '/v1/forms/:formId', pub.loadForm, pub.preflight],
     ['options', '/v1/f/:formId', pub.loadForm, pub.preflight],
     ['get', '/v1/f/:formId/thanks', pub.loadForm, pub.thanks],
+    ['post', '/v1/stripe/webhook', express.raw({ type: () => true, limit: STRIPE_WEBHOOK_BODY_LIMIT }), billingApi.webhook],
 
     // Who is signed in. (requireSession: a console user; allowApiKey: a user or an API key,
     // for reading and exporting; requireOwner: an owner of the account being worked on.)
     ['post', '/api/signup', signUpLimiter, session.signUp],
-    ['post', '/api/session', signInLimiter, session.signIn],
+    ['post', '/api/session', ...signInLimiters, session.signIn],
     ['get', '/api/session', session.current],
     ['delete', '/api/session', session.signOut],
     ['put', '/api/session/account', requireSession, session.switchAccount],
@@ -288,6 +310,9 @@ export function createApp(deps: AppDeps): App {
     ['post', '/api/keys', requireOwner, keys.create],
     ['delete', '/api/keys/:id', requireOwner, keys.revoke],
     ['get', '/api/audit', requireOwner, audit.list],
+    ['get', '/api/billing', requireSession, billingApi.overview],
+    ['post', '/api/billing/checkout', requireOwner, billingApi.checkout],
+    ['post', '/api/billing/portal', requireOwner, billingApi.portal],
     ['get', '/api/admin/accounts', requirePlatformAdmin, admin.accounts],
   ];
 

@@ -30,34 +30,49 @@ function banner(config: Readonly<Config>, url: string, boot: Awaited<ReturnType<
   return lines.join('\n') + '\n';
 }
 
+// How long a stop may take (finishing startup, then the in-flight writes) before it is forced.
+const STOP_GRACE_MS = 20_000;
+
 async function main(command: string | undefined): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'start': {
       // Handlers go in before anything starts: a signal that arrives during startup, or just
       // after the banner, must still stop the service cleanly rather than kill it mid-write.
+      // During startup the stop waits for it to finish (a migration is not cut in half), at most
+      // STOP_GRACE_MS; a second signal stops at once.
       const starting = startService(config);
       let stopping = false;
       const stop = (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          process.stderr.write(`${signal} again: stopping at once\n`);
+          process.exit(1);
+        }
         stopping = true;
-        starting
-          .then(async (service) => {
+        setTimeout(() => {
+          process.stderr.write(`did not stop within ${STOP_GRACE_MS / 1000} s of ${signal}: stopping at once\n`);
+          process.exit(1);
+        }, STOP_GRACE_MS).unref();
+        starting.then(
+          async (service) => {
             service.logger.info({ signal }, 'stopping');
-            await service.close();
-          })
-          .then(
-            () => process.exit(0),
-            (error: unknown) => {
+            try {
+              await service.close();
+            } catch (error) {
               process.stderr.write(`error while stopping: ${error instanceof Error ? error.stack : String(error)}\n`);
               process.exit(1);
-            },
-          );
+            }
+            process.exit(0);
+          },
+          // Startup failed: main() reports why and exits.
+          () => {},
+        );
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       const service = await starting;
-      process.stdout.write(banner(config, service.url, service.bootstrap, await widgetBundle()));
+      const widget = await widgetBundle();
+      if (!stopping) process.stdout.write(banner(config, service.url, service.bootstrap, widget));
       return;
     }
     case 'migrate': {

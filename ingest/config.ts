@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PLANS_FILE, loadPlans, PlansError, type Plans } from './billing/plans.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -52,6 +53,10 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE: optionalUrl(['http:', 'https:']),
+  STRIPE_METER_EVENT_NAME: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a meter event name').default('formline_submissions')),
+  PLANS_FILE: optionalString,
+  BILLING_GRACE_DAYS: positiveInt(7),
+  BILLING_SWEEP_SECONDS: positiveInt(60),
   CAPTCHA_VERIFY_URL: optionalUrl(['http:', 'https:']),
   CAPTCHA_SCRIPT_URL: optionalUrl(['http:', 'https:']),
   ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().default('admin@example.com')),
@@ -62,6 +67,8 @@ const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: positiveInt(60),
   RATE_LIMIT_FORM_PER_MINUTE: positiveInt(600),
   LOGIN_ATTEMPTS_PER_15_MINUTES: positiveInt(10),
+  LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES: positiveInt(100),
+  LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES: positiveInt(50),
   SIGNUPS_PER_HOUR: positiveInt(10),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
@@ -103,6 +110,16 @@ export interface Config {
     secretKey: string | undefined;
     webhookSecret: string | undefined;
     apiBase: string | undefined;
+    /** The event name of the Billing Meter overage is reported to. */
+    meterEventName: string;
+  };
+  /** The plans (PLANS_FILE, else ingest/billing/plans.json). */
+  plans: Readonly<Plans>;
+  billing: {
+    /** Days after a first failed payment before the account is held to the free plan's limits. */
+    graceDays: number;
+    /** How often a worker sends quota emails, reports overage and closes periods. */
+    sweepMs: number;
   };
   /** Stand-ins for the captcha providers' siteverify endpoint and script (tests, proxies). */
   captcha: { verifyUrl: string | undefined; scriptUrl: string | undefined };
@@ -117,6 +134,8 @@ export interface Config {
     ipPerMinute: number;
     formPerMinute: number;
     loginAttemptsPer15Minutes: number;
+    loginAttemptsPerIpPer15Minutes: number;
+    loginAttemptsPerEmailPer15Minutes: number;
     signUpsPerHour: number;
     maxBodyBytes: number;
   };
@@ -147,6 +166,15 @@ function parseTrustProxy(value: string): string | number | boolean {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+function readPlans(file: string | undefined): Readonly<Plans> {
+  try {
+    return loadPlans(file ? path.resolve(file) : DEFAULT_PLANS_FILE);
+  } catch (error) {
+    if (error instanceof PlansError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
@@ -186,7 +214,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE,
+      meterEventName: e.STRIPE_METER_EVENT_NAME,
     }),
+    plans: readPlans(e.PLANS_FILE),
+    billing: Object.freeze({ graceDays: e.BILLING_GRACE_DAYS, sweepMs: e.BILLING_SWEEP_SECONDS * 1000 }),
     captcha: Object.freeze({ verifyUrl: e.CAPTCHA_VERIFY_URL, scriptUrl: e.CAPTCHA_SCRIPT_URL }),
     adminEmail: e.ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.ADMIN_PASSWORD,
@@ -197,6 +228,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       formPerMinute: e.RATE_LIMIT_FORM_PER_MINUTE,
       loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+      loginAttemptsPerIpPer15Minutes: e.LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES,
+      loginAttemptsPerEmailPer15Minutes: e.LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES,
       signUpsPerHour: e.SIGNUPS_PER_HOUR,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),

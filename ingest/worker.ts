@@ -7,7 +7,11 @@
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
+import { Billing } from './billing/billing.ts';
+import { stripeGateway } from './billing/stripe-gateway.ts';
+import { AccountMail } from './services/account-mail.ts';
 import { startRetentionSweep } from './services/retention.ts';
+import { every } from './services/schedule.ts';
 import type { Channel, ChannelResult } from './notify/channel.ts';
 import { accountMailer, autoresponseChannel, emailChannel, type AccountMailer } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
@@ -60,12 +64,23 @@ export function startWorker(deps: {
   logger: Logger;
   channels?: Record<ClaimedJob['kind'], Channel>;
   accountMail?: AccountMailer;
+  billing?: Billing;
 }): Worker {
   const { db, config, logger } = deps;
   const channels = deps.channels ?? defaultChannels(config, db);
   const mailer = deps.accountMail ?? accountMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, consoleUrl: `${config.publicUrl}/console/` });
   const log = logger.child({ component: 'worker' });
   const retention = startRetentionSweep(db, logger, config.worker.retentionSweepMs);
+  const billing =
+    deps.billing ??
+    new Billing(db, config.plans, stripeGateway(config.stripe), new AccountMail(config.publicUrl), {
+      publicUrl: config.publicUrl,
+      graceDays: config.billing.graceDays,
+      meterEventName: config.stripe.meterEventName,
+    });
+  // Quota emails, overage to Stripe's meter, statements and grace-period restrictions.
+  const billingLog = logger.child({ component: 'billing' });
+  const billingSweep = every(config.billing.sweepMs, () => billing.sweep(billingLog), billingLog, 'billing sweep');
   let stopping = false;
   let wake: (() => void) | undefined;
   // Jobs of a channel that cannot deliver are not claimed at all: they wait at no cost.
@@ -178,6 +193,7 @@ export function startWorker(deps: {
       for (const channel of Object.values(channels)) channel.close?.();
       mailer.close?.();
       await retention.stop();
+      await billingSweep.stop();
     },
   };
 }

@@ -78,7 +78,7 @@ for (const target of databaseTargets) {
 
     before(async () => {
       opened = await target.open();
-      owner = await seedAccount(opened.db);
+      owner = await seedAccount(opened.db, { plan: 'pro' });
       app = await startTestApp(opened.db);
       cookie = await signIn(app.url, owner.email, owner.password);
     });
@@ -102,7 +102,7 @@ for (const target of databaseTargets) {
         const [account] = await opened.db.query<{ name: string }>('select name from accounts where id = $1', [owner.accountId]);
         assert.deepEqual(answer.body, {
           user: { id: owner.userId, email: owner.email, isPlatformAdmin: false, emailVerified: false },
-          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'free' },
+          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'pro' },
           accounts: [{ id: owner.accountId, name: account?.name, role: 'owner' }],
         });
         const setCookie = answer.headers.get('set-cookie') ?? '';
@@ -264,6 +264,40 @@ for (const target of databaseTargets) {
           statuses.push((await signInRequest(limited.url, { email: regular.email, password: 'typo' })).status);
         }
         assert.deepEqual(statuses, [200, 200, 200, 200, 200, 401, 401, 401, 429]);
+      });
+    });
+
+    describe('the sign-in limiter across emails and addresses', () => {
+      let limited: TestApp;
+      before(async () => {
+        limited = await startTestApp(opened.db, {
+          LOGIN_ATTEMPTS_PER_15_MINUTES: '100',
+          LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES: '4',
+          LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES: '3',
+        });
+      });
+      after(async () => {
+        await limited?.close();
+      });
+      const from = (ip: string, body: unknown) =>
+        send(`${limited.url}/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: JSON.stringify(body),
+        });
+
+      it('stops one address trying many emails, and one email tried from many addresses', async () => {
+        const spray = [];
+        for (let i = 0; i < 5; i++) spray.push((await from('198.51.100.7', { email: `nobody${i}@example.com`, password: 'guess' })).status);
+        assert.deepEqual(spray, [401, 401, 401, 401, 429]);
+
+        const target = await seedAccount(opened.db);
+        const distributed = [];
+        for (let i = 0; i < 4; i++) distributed.push((await from(`203.0.113.${i + 1}`, { email: target.email, password: 'guess' })).status);
+        assert.deepEqual(distributed, [401, 401, 401, 429]);
+        // Another email from a fresh address still signs in.
+        const other = await seedAccount(opened.db);
+        assert.equal((await from('192.0.2.99', { email: other.email, password: other.password })).status, 200);
       });
     });
 
@@ -834,6 +868,15 @@ for (const target of databaseTargets) {
         for (const query of ['?from=-271821-04-20', '?to=%2B275760-09-13T00:00:00Z', '?from=0000-01-01']) {
           const answer = await api('GET', `/api/forms/${owner.formId}/submissions${query}`);
           assert.equal(answer.status, 422, query);
+        }
+        // A plain date means its whole day: the last day of year 9999 would end in year 10000.
+        for (const path of ['submissions', 'submissions.csv', 'submissions.json']) {
+          const answer = await api('GET', `/api/forms/${owner.formId}/${path}?to=9999-12-31`);
+          assert.equal(answer.status, 422, path);
+          assert.deepEqual(answer.body, {
+            error: { code: 'validation_failed', message: 'Some values need attention.', fields: { to: 'must be a date no later than 9999-12-31T23:59:59Z' } },
+          });
+          assert.equal((await api('GET', `/api/forms/${owner.formId}/${path}?to=9999-12-31T23:59:59Z`)).status, 200, path);
         }
         const cursor = Buffer.from('-271821-04-20T00:00:00.000Z|0190f0a0-0000-7000-8000-000000000000').toString('base64url');
         const answer = await api('GET', `/api/forms/${owner.formId}/submissions?cursor=${cursor}`);

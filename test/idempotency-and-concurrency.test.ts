@@ -6,9 +6,20 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../ingest/db/database.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { VALID_CONTACT, seedAccount, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
-import { postJson } from './helpers/http.ts';
+import { postJson, send } from './helpers/http.ts';
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/** The group-commit histogram: how many batches were written, holding how many submissions. */
+async function batchMetrics(url: string): Promise<{ batches: number; submissions: number; singles: number }> {
+  const text = (await send(`${url}/metrics`)).text;
+  const value = (name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    batches: value('formline_submission_batch_size_count'),
+    submissions: value('formline_submission_batch_size_sum'),
+    singles: value('formline_submission_batch_size_bucket{le="1"}'),
+  };
+}
 
 for (const target of databaseTargets) {
   describe(`idempotency and concurrency on ${target.name}`, () => {
@@ -69,8 +80,10 @@ for (const target of databaseTargets) {
     });
 
     it('N concurrent submissions to one form count exactly N in usage_daily, each with its jobs', async () => {
-      const seeded: Seeded = await seedAccount(opened.db);
+      // A paying account: its quota does not hold any of them (billing.test.ts covers the free plan's).
+      const seeded: Seeded = await seedAccount(opened.db, { plan: 'business' });
       const n = 300;
+      const before = await batchMetrics(app.url);
       const answers = await Promise.all(
         Array.from({ length: n }, (_, i) =>
           postJson(app.url, seeded.formId, { ...VALID_CONTACT, name: `Visitor ${i}` }, { 'idempotency-key': randomUUID() }),
@@ -91,6 +104,12 @@ for (const target of databaseTargets) {
         ]);
         assert.equal(row?.name, `Visitor ${i}`);
       }
+      // Group commit: the burst was written in batches (one statement each), not one write per post.
+      const after = await batchMetrics(app.url);
+      const batches = after.batches - before.batches;
+      assert.equal(after.submissions - before.submissions, n, 'every submission went through a batch');
+      assert.ok(batches < n, `${n} posts took ${batches} batches: one write per post`);
+      assert.ok(after.singles - before.singles < batches, 'some batch held more than one submission');
     });
 
     it('spam and accepted submissions are counted apart', async () => {

@@ -40,6 +40,28 @@ for (const target of databaseTargets) {
       assert.ok(body.queuedJobs >= 1);
     });
 
+    if (target.name === 'postgres') {
+      it('/readyz answers 503 not_ready when the database cannot be reached, and submissions 503 with Retry-After', async () => {
+        // A service whose connection pool is gone: the database is unreachable from this process.
+        const lost = await openDatabase({ url: opened.url, poolSize: 2 });
+        const cut = await startTestApp(lost);
+        try {
+          assert.equal((await send(`${cut.url}/readyz`)).status, 200);
+          await lost.close();
+          const ready = await send(`${cut.url}/readyz`);
+          assert.equal(ready.status, 503);
+          assert.deepEqual(ready.body, { error: { code: 'not_ready', message: 'The database is not reachable.' } });
+          assert.equal((await send(`${cut.url}/healthz`)).status, 200, 'the process itself is alive');
+          const posted = await postJson(cut.url, seeded.formId, VALID_CONTACT);
+          assert.equal(posted.status, 503);
+          assert.deepEqual(posted.body, { error: { code: 'service_unavailable', message: 'The service is briefly unavailable; try again shortly.' } });
+          assert.equal(posted.headers.get('retry-after'), '5');
+        } finally {
+          await cut.close();
+        }
+      });
+    }
+
     it('/metrics counts submissions by outcome and times requests by route', async () => {
       await postJson(app.url, seeded.formId, VALID_CONTACT);
       await postJson(app.url, seeded.formId, { name: '' });

@@ -3,7 +3,7 @@
 // A bad environment stops boot with a message naming the variable.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../ingest/config.ts';
 import { databaseTargets } from './helpers/databases.ts';
 import { send } from './helpers/http.ts';
+import { freePort } from './helpers/ports.ts';
 import { freshDatabaseEnv, openServiceDatabase, startServiceProcess } from './helpers/service-process.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -81,6 +82,72 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+describe('starting the service while Redis is unreachable', () => {
+  // REDIS_URL names a port nothing listens on: rate limits cannot be shared, so requests pass
+  // (ARCHITECTURE.md, step 5), and the service must still start, answer and stop.
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const freshEnv = async (): Promise<Record<string, string>> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'formline-redis-down-'));
+    dirs.push(dir);
+    return { DATA_DIR: dir, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_IP_PER_MINUTE: '1', ADMIN_PASSWORD: 'redis-down-password' };
+  };
+
+  it('listens, accepts submissions (limits cannot apply), says so once in the log, and stops on SIGTERM', async () => {
+    const service = await startServiceProcess(await freshEnv());
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const posted = await send(`${service.url}/v1/f/f_demo`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: 'http://localhost:8080' },
+          body: JSON.stringify({ name: 'Ada', email: 'ada@example.com', message: 'Hello while Redis is down', consent: true }),
+        });
+        statuses.push(posted.status);
+      }
+      assert.deepEqual(statuses, [201, 201, 201]);
+      assert.equal(await service.stop('SIGTERM'), 0, 'a SIGTERM stops the service cleanly');
+      const redisLines = service.output().split('\n').filter((line) => /"msg":"[^"]*redis/i.test(line));
+      assert.equal(redisLines.length, 1, `the outage is logged once, not per request:\n${redisLines.join('\n')}`);
+      assert.match(redisLines[0] ?? '', /redis is unreachable/);
+    } finally {
+      await service.stop('SIGKILL');
+    }
+  });
+
+  it('a SIGTERM that arrives during startup stops it cleanly', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/cli.ts', 'start'], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...(await freshEnv()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    try {
+      // The first migrations are applied early in startup, long before the service listens.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no startup progress:\n${output}`)), 60_000);
+        const watch = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('migrations applied')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', watch);
+        child.stderr.on('data', watch);
+      });
+      child.kill('SIGTERM');
+      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still running 30 s after SIGTERM'), 30_000).unref());
+      assert.equal(await Promise.race([exited, timeout]), 0, output);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
 
 describe('configuration', () => {
   it('a bad value stops boot with a message naming the variable', () => {

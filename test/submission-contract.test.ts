@@ -2,7 +2,7 @@
 // every content type, spam handling and CORS, on every database.
 
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { issueTimeToken } from '../ingest/services/time-trap.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
@@ -157,20 +157,28 @@ for (const target of databaseTargets) {
       for (const formId of ['f_doesNotExist1', 'not-a-form-id', 'f_%00']) {
         const answer = await postJson(app.url, formId, VALID_CONTACT);
         assert.equal(answer.status, 404, formId);
-        assert.equal(errorOf(answer).code, 'form_not_found');
+        assert.deepEqual(answer.body, {
+          error: { code: 'form_not_found', message: `There is no form ${decodeURIComponent(formId)}.` },
+        });
       }
       const definition = await send(`${app.url}/v1/forms/f_doesNotExist1`);
       assert.equal(definition.status, 404);
-      assert.equal(errorOf(definition).code, 'form_not_found');
+      assert.deepEqual(definition.body, { error: { code: 'form_not_found', message: 'There is no form f_doesNotExist1.' } });
     });
 
     it('answers a post from a page outside the allowed origins with 403 origin_not_allowed and stores nothing', async () => {
       const before = await opened.db.query<{ n: number }>('select count(*)::int as n from submissions');
-      const cases: Record<string, string>[] = [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }, { origin: 'null' }];
-      for (const headers of cases) {
+      const cases: [Record<string, string>, string][] = [
+        [{ origin: 'https://evil.example' }, 'https://evil.example'],
+        [{ referer: 'https://evil.example/page' }, 'https://evil.example'],
+        [{ origin: 'null' }, 'null'],
+      ];
+      for (const [headers, shown] of cases) {
         const answer = await postJson(app.url, seeded.formId, VALID_CONTACT, headers);
         assert.equal(answer.status, 403, JSON.stringify(headers));
-        assert.deepEqual(errorOf(answer).code, 'origin_not_allowed');
+        assert.deepEqual(answer.body, {
+          error: { code: 'origin_not_allowed', message: `This form does not accept submissions from ${shown}.` },
+        });
       }
       const afterCount = await opened.db.query<{ n: number }>('select count(*)::int as n from submissions');
       assert.equal(afterCount[0]?.n, before[0]?.n);
@@ -185,18 +193,19 @@ for (const target of databaseTargets) {
     });
 
     it('answers content types it does not take with 415 unsupported_media_type', async () => {
-      const cases: Record<string, string>[] = [
-        { 'content-type': 'application/xml' },
-        { 'content-type': 'multipart/form-data; boundary=x' },
-        { 'content-type': 'application/json; charset=latin1' },
-        { 'content-type': 'this is not a media type' },
-        {},
+      const accepted = 'Send application/json, text/plain holding JSON, or application/x-www-form-urlencoded.';
+      const cases: [Record<string, string>, string][] = [
+        [{ 'content-type': 'application/xml' }, `Content-Type application/xml is not supported. ${accepted}`],
+        [{ 'content-type': 'multipart/form-data; boundary=x' }, `multipart/form-data (file uploads) is not supported yet. ${accepted}`],
+        [{ 'content-type': 'application/json; charset=latin1' }, 'Charset "latin1" is not supported; send UTF-8.'],
+        [{ 'content-type': 'this is not a media type' }, `Content-Type this is not a media type is not supported. ${accepted}`],
+        [{}, `The request has no Content-Type. ${accepted}`],
       ];
-      for (const headers of cases) {
+      for (const [headers, message] of cases) {
         // Bytes, not a string: fetch would label a string text/plain itself.
         const answer = await send(`${app.url}/v1/f/${seeded.formId}`, { method: 'POST', headers, body: Buffer.from('{}') });
         assert.equal(answer.status, 415, JSON.stringify(headers));
-        assert.equal(errorOf(answer).code, 'unsupported_media_type');
+        assert.deepEqual(answer.body, { error: { code: 'unsupported_media_type', message } });
       }
       const encoded = await send(`${app.url}/v1/f/${seeded.formId}`, {
         method: 'POST',
@@ -204,30 +213,112 @@ for (const target of databaseTargets) {
         body: '{}',
       });
       assert.equal(encoded.status, 415);
+      assert.deepEqual(encoded.body, {
+        error: { code: 'unsupported_media_type', message: 'That Content-Encoding is not supported; send identity, gzip, deflate or br.' },
+      });
     });
 
-    it('reads a gzip-compressed body (also labelled x-gzip), and names a body that only claims to be', async () => {
-      for (const encoding of ['gzip', 'x-gzip']) {
+    it('reads a gzip, deflate or brotli body (gzip also labelled x-gzip), and names one that is not what it claims', async () => {
+      const json = JSON.stringify(VALID_CONTACT);
+      const encoded: [string, Buffer][] = [
+        ['gzip', gzipSync(json)],
+        ['x-gzip', gzipSync(json)],
+        ['deflate', deflateSync(json)],
+        ['br', brotliCompressSync(json)],
+      ];
+      for (const [encoding, body] of encoded) {
         const answer = await send(`${app.url}/v1/f/${seeded.formId}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'content-encoding': encoding },
-          body: gzipSync(JSON.stringify(VALID_CONTACT)),
+          body: new Uint8Array(body),
         });
         assert.equal(answer.status, 201, encoding);
       }
-      const fake = await send(`${app.url}/v1/f/${seeded.formId}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body: JSON.stringify(VALID_CONTACT),
-      });
-      assert.equal(fake.status, 400);
-      assert.equal(errorOf(fake).code, 'invalid_body');
+      const corrupt: [string, Buffer][] = [
+        ['gzip', Buffer.from(json)],
+        ['gzip', gzipSync(json).subarray(0, 20)],
+        ['deflate', Buffer.from(json)],
+        ['br', Buffer.from(json)],
+        ['br', brotliCompressSync(json).subarray(0, 10)],
+      ];
+      for (const [encoding, body] of corrupt) {
+        const answer = await send(`${app.url}/v1/f/${seeded.formId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body: new Uint8Array(body),
+        });
+        assert.equal(answer.status, 400, `${encoding} ${body.length} bytes`);
+        assert.deepEqual(answer.body, {
+          error: { code: 'invalid_body_encoding', message: 'The body is not valid data for its Content-Encoding.' },
+        });
+      }
     });
 
     it('answers a URL with broken percent-encoding with 400 invalid_url', async () => {
       const answer = await postJson(app.url, 'f_%E0%A4%A', VALID_CONTACT);
       assert.equal(answer.status, 400);
-      assert.equal(errorOf(answer).code, 'invalid_url');
+      assert.deepEqual(answer.body, { error: { code: 'invalid_url', message: 'The URL holds malformed percent-encoding.' } });
+    });
+
+    it('lets the posting page read the errors raised before the origin check (413, 415, 400), so the widget stops retrying', async () => {
+      const cases: [string, RequestInit, number, string][] = [
+        ['over the limit', { body: JSON.stringify({ ...VALID_CONTACT, message: 'x'.repeat(200 * 1024) }) }, 413, 'payload_too_large'],
+        ['an unknown encoding', { body: '{}', headers: { 'content-encoding': 'compress' } }, 415, 'unsupported_media_type'],
+        ['a corrupt brotli body', { body: JSON.stringify(VALID_CONTACT), headers: { 'content-encoding': 'br' } }, 400, 'invalid_body_encoding'],
+      ];
+      for (const [origin, expectRead] of [[SITE_ORIGIN, true], ['https://elsewhere.example', true], [undefined, false]] as const) {
+        for (const [what, init, status, code] of cases) {
+          const headers = { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined), ...(origin ? { origin } : {}) };
+          const answer = await send(`${app.url}/v1/f/${seeded.formId}`, { ...init, method: 'POST', headers });
+          assert.equal(answer.status, status, what);
+          assert.equal(errorOf(answer).code, code, what);
+          assert.equal(answer.headers.get('access-control-allow-origin'), expectRead ? origin : null, `${what} from ${origin}`);
+          if (expectRead) {
+            assert.match(answer.headers.get('access-control-expose-headers') ?? '', /Retry-After/, what);
+            assert.match(answer.headers.get('vary') ?? '', /Origin/i, what);
+          }
+        }
+      }
+      const badUrl = await postJson(app.url, 'f_%E0%A4%A', VALID_CONTACT, { origin: SITE_ORIGIN });
+      assert.equal(badUrl.status, 400);
+      assert.equal(badUrl.headers.get('access-control-allow-origin'), SITE_ORIGIN);
+    });
+
+    it("sends helmet's API headers with JSON answers of the public API, and none of a page's", async () => {
+      const accepted = await postJson(app.url, seeded.formId, VALID_CONTACT, { origin: SITE_ORIGIN });
+      const refused = await postJson(app.url, seeded.formId, { name: '' }, { origin: SITE_ORIGIN });
+      assert.deepEqual([accepted.status, refused.status], [201, 422]);
+      for (const answer of [accepted, refused]) {
+        assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
+        assert.equal(answer.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(answer.headers.get('cross-origin-resource-policy'), 'cross-origin');
+        assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
+        for (const header of ['content-security-policy', 'x-frame-options', 'strict-transport-security', 'x-powered-by']) {
+          assert.equal(answer.headers.get(header), null, header);
+        }
+      }
+    });
+
+    it('refuses an empty submission (no fields besides the service\'s own) with 422, storing and notifying nothing', async () => {
+      const before = await opened.db.query<{ n: number }>('select count(*)::int as n from submissions');
+      const empty = { error: { code: 'validation_failed', message: 'The submission is empty: send at least one field.', fields: {} } };
+      const cases: [string, string, string][] = [
+        [schemaless.formId, 'application/json', '{}'],
+        [schemaless.formId, 'application/json', '{"_gotcha":"","_t":"1700000000.AAAAAAAAAAAAAAAAAAAAAA"}'],
+        [schemaless.formId, 'text/plain', '{}'],
+        [schemaless.formId, 'application/x-www-form-urlencoded', ''],
+        [schemaless.formId, 'application/x-www-form-urlencoded', '_gotcha=&_captcha=x'],
+        [seeded.formId, 'application/json', '{}'],
+      ];
+      for (const [formId, type, body] of cases) {
+        const answer = await send(`${app.url}/v1/f/${formId}`, { method: 'POST', headers: { 'content-type': type, accept: 'application/json' }, body });
+        assert.equal(answer.status, 422, `${type} ${body}`);
+        assert.deepEqual(answer.body, empty, `${type} ${body}`);
+      }
+      const afterCount = await opened.db.query<{ n: number }>('select count(*)::int as n from submissions');
+      assert.equal(afterCount[0]?.n, before[0]?.n);
+      // One field, even an empty one, is a submission.
+      assert.equal((await postJson(app.url, schemaless.formId, { note: '' })).status, 201);
     });
 
     it('answers malformed bodies with 400 and a code naming the problem', async () => {
@@ -382,8 +473,43 @@ describe('rate limits on the submission endpoint', () => {
     }
     assert.deepEqual(statuses, [201, 201, 201, 201, 429]);
     assert.ok(last);
-    assert.equal(errorOf(last).code, 'rate_limited');
+    assert.deepEqual(last.body, { error: { code: 'rate_limited', message: 'Too many requests; try again later.' } });
     const retryAfter = Number(last.headers.get('retry-after'));
     assert.ok(retryAfter > 0 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  });
+});
+
+describe('the per-form rate limit on the submission endpoint', () => {
+  let opened: OpenedDatabase;
+  let app: TestApp;
+  let seeded: Seeded;
+  let other: Seeded;
+
+  before(async () => {
+    opened = await (databaseTargets[0] as (typeof databaseTargets)[number]).open();
+    seeded = await seedAccount(opened.db);
+    other = await seedAccount(opened.db);
+    app = await startTestApp(opened.db, { RATE_LIMIT_IP_PER_MINUTE: '1000', RATE_LIMIT_FORM_PER_MINUTE: '3' });
+  });
+
+  after(async () => {
+    await app?.close();
+    await opened?.close();
+  });
+
+  it('answers posts from many addresses past the per-form limit with 429 rate_limited and Retry-After; other forms are unaffected', async () => {
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await postJson(app.url, seeded.formId, VALID_CONTACT, { 'x-forwarded-for': `203.0.113.${i + 1}` }));
+    assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 429, 429]);
+    for (const refused of answers.slice(3)) {
+      assert.deepEqual(refused.body, {
+        error: { code: 'rate_limited', message: 'This form is receiving too many submissions; try again shortly.' },
+      });
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    }
+    const count = await opened.db.query<{ n: number }>('select count(*)::int as n from submissions where form_id = $1', [seeded.formId]);
+    assert.equal(count[0]?.n, 3);
+    assert.equal((await postJson(app.url, other.formId, VALID_CONTACT, { 'x-forwarded-for': '203.0.113.9' })).status, 201);
   });
 });

@@ -1,10 +1,7 @@
-// The console's entry: mounts the app into <div id="app">.
+// The console's entry: mounts the app into <div id="app"> (console/index.html).
 
 import { render } from 'preact';
-
-function App() {
-  return <p>Loading…</p>;
-}
+import { App } from './app.tsx';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -161,7 +161,7 @@ export class Billing {
         projectedCents: projected.totalCents,
         lines: projected.lines,
       },
-      plans: this.plans.list.map(presentPlan),
+      plans: this.plans.list.filter((p) => p.offered).map(presentPlan),
       invoices: invoices.map(presentInvoice),
     };
   }
@@ -192,8 +192,9 @@ export class Billing {
    * are revealed when the new plan does not hold them.
    */
   async checkout(actor: { accountId: string; userId: string | null; email: string | null }, planId: string): Promise<{ url: string; mode: 'stripe' | 'local' }> {
-    const plan = this.plans.list.find((p) => p.id === planId);
-    if (!plan) throw new BadRequestError('unknown_plan', `There is no plan "${planId}".`, { plan: `must be one of ${this.plans.list.map((p) => p.id).join(', ')}` });
+    const offered = this.plans.list.filter((p) => p.offered);
+    const plan = offered.find((p) => p.id === planId);
+    if (!plan) throw new BadRequestError('unknown_plan', `There is no plan "${planId}".`, { plan: `must be one of ${offered.map((p) => p.id).join(', ')}` });
     const billingUrl = `${this.options.publicUrl}/console/#/billing`;
     if (!this.stripe) {
       await this.db.transaction(async (tx) => {

@@ -2,7 +2,8 @@
 // included submissions per calendar month, sites and team members allowed, the price of each
 // submission over the included ones, and a monthly fee per site. Validated once at boot.
 // A plan without an overage price holds what comes past its quota (status `held`) instead of
-// billing it; the others keep accepting and bill the overage.
+// billing it; the others keep accepting and bill the overage. A plan with `"offered": false` is
+// not on sale (the platform operator's own account, made at first start, is on such a plan).
 
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ const planSchema = z
     overageCentsPer1000: cents.nullable(),
     /** A monthly fee for every site of the account. */
     siteFeeCents: cents,
+    /** False for a plan owners cannot choose (the platform operator's own account). */
+    offered: z.boolean().default(true),
     /** The Stripe prices Checkout subscribes to: the plan, its metered overage, its per-site fee. */
     stripe: z
       .object({ priceId: z.string().min(1), overagePriceId: z.string().min(1).optional(), sitePriceId: z.string().min(1).optional() })
@@ -41,6 +44,9 @@ const plansFileSchema = z
   .refine((file) => file.plans['free']?.priceCents === 0, { message: 'the free plan must cost nothing', path: ['plans', 'free'] });
 
 export type Plan = z.infer<typeof planSchema> & { id: string };
+
+/** The plan of the account the first start makes for the platform operator (the demo account). */
+export const OPERATOR_PLAN = 'operator';
 
 export interface Plans {
   currency: string;

@@ -70,12 +70,12 @@ export function stripeGateway(settings: Readonly<Config['stripe']>): StripeGatew
     },
 
     async sendMeterEvent({ eventName, identifier, customerId, value, timestamp }) {
-      await stripe.billing.meterEvents.create({
-        event_name: eventName,
-        identifier,
-        timestamp,
-        payload: { stripe_customer_id: customerId, value: String(value) },
-      });
+      // The identifier doubles as the request's idempotency key: a resend after a lost answer
+      // is a replay of the first request, and the meter counts the identifier once anyway.
+      await stripe.billing.meterEvents.create(
+        { event_name: eventName, identifier, timestamp, payload: { stripe_customer_id: customerId, value: String(value) } },
+        { idempotencyKey: identifier },
+      );
     },
 
     verifyWebhook(rawBody, signature) {

@@ -27,6 +27,16 @@ function isUnavailable(error: unknown): boolean {
   return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/.test(message);
 }
 
+/**
+ * zlib's errors while inflating a gzip/deflate body (Z_DATA_ERROR, Z_BUF_ERROR, ...) and its
+ * brotli decoder's (ERR__ERROR_FORMAT_PADDING_2, ERR_BROTLI_..., all with a negative errno).
+ */
+function isDecompressionError(error: unknown): boolean {
+  const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
+  if (typeof code !== 'string' || typeof errno !== 'number') return false;
+  return code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || code.startsWith('ERR_BROTLI');
+}
+
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   const http = (error ?? {}) as HttpError;
@@ -45,8 +55,8 @@ export function toAppError(error: unknown): AppError | undefined {
     case 'entity.verify.failed':
       return new BadRequestError('invalid_body', 'The request body could not be read.');
   }
-  if (typeof http.code === 'string' && http.code.startsWith('Z_')) {
-    return new BadRequestError('invalid_body', 'The body is not valid data for its Content-Encoding.');
+  if (isDecompressionError(error)) {
+    return new BadRequestError('invalid_body_encoding', 'The body is not valid data for its Content-Encoding.');
   }
   if (error instanceof URIError) return new BadRequestError('invalid_url', 'The URL holds malformed percent-encoding.');
   const status = http.status ?? http.statusCode;
@@ -57,9 +67,27 @@ export function toAppError(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/** Headers a page may read on a public API answer: when to retry, a replay, the id to quote to support. */
+export const PUBLIC_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Request-Id';
+
+/**
+ * A public API error raised before the origin check (a body too large or unreadable, an unknown
+ * encoding, a malformed URL) must still be readable by the page that posted it: otherwise the
+ * browser reports a network error and the widget retries a hopeless request for ever. As with a
+ * missing form's 404, nothing in these answers is private to the form's sites.
+ */
+function letPageRead(req: Request, res: Response): void {
+  const origin = req.headers.origin;
+  if (!origin || !req.path.startsWith('/v1/') || res.hasHeader('Access-Control-Allow-Origin')) return;
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Access-Control-Expose-Headers', PUBLIC_EXPOSED_HEADERS);
+  res.vary('Origin');
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next) => {
     if (res.headersSent) return next(error);
+    letPageRead(req, res);
     const appError = toAppError(error);
     if (!appError) {
       logger.error({ err: error, reqId: res.locals.requestId, method: req.method, url: req.originalUrl }, 'unhandled error');

@@ -20,7 +20,7 @@ export function adminRoutes(db: Database) {
         sites: row.sites,
         members: row.members,
         submissionsThisPeriod: row.submissionsThisPeriod,
-        billingStatus: row.plan === 'free' ? 'free' : 'active',
+        billingStatus: row.billingStatus,
       })),
     });
   };

@@ -33,7 +33,7 @@ function cellOf(value: unknown): string {
 function columnsOf(form: Form, first: Submission[]): string[] {
   if (form.schema) return form.schema.fields.map((field) => field.name);
   const names = new Set<string>();
-  for (const item of first) for (const name of Object.keys(item.data)) names.add(name);
+  for (const item of first) for (const name of Object.keys(item.data ?? {})) names.add(name);
   return [...names];
 }
 
@@ -95,7 +95,7 @@ export function exportRoutes(db: Database) {
     });
     const put = (item: Submission) =>
       new Promise<void>((resolve) => {
-        const row = [item.id, item.status, item.createdAt.toISOString(), ...columns.map((name) => neutralise(cellOf(item.data[name])))];
+        const row = [item.id, item.status, item.createdAt.toISOString(), ...columns.map((name) => neutralise(cellOf(item.data?.[name])))];
         if (csvStream.write(row)) resolve();
         else csvStream.once('drain', () => resolve());
       });

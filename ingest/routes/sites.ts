@@ -2,6 +2,7 @@
 // Changing or deleting a site is for owners (see the route table).
 
 import type { RequestHandler } from 'express';
+import type { Billing } from '../billing/billing.ts';
 import type { Database } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import { accountOf } from '../http/console-session.ts';
@@ -34,7 +35,7 @@ function siteIdParam(value: unknown): string {
   return id;
 }
 
-export function siteRoutes(db: Database, directory: FormDirectory) {
+export function siteRoutes(db: Database, directory: FormDirectory, billing: Pick<Billing, 'assertCanAddSite'>) {
   const list: RequestHandler = async (_req, res) => {
     const { accountId } = accountOf(res);
     const sites = await listSitesByAccount(db, accountId);
@@ -44,6 +45,7 @@ export function siteRoutes(db: Database, directory: FormDirectory) {
   const create: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const input = parseInput(createSiteInput, req.body);
+    await billing.assertCanAddSite(db, accountId);
     const site = await saveSite(db, { accountId, ...input });
     res.status(201).json(presentSite(site));
   };

@@ -43,7 +43,8 @@ export const filterQuery = z.object({
   status: z.enum(['new', 'read', 'spam', 'held']).optional(),
   q: z.string().trim().max(200).optional(),
   from: isoDate.optional(),
-  to: isoDate.optional(),
+  // A plain date takes its whole day (endOf): 9999-12-31 would end in year 10000.
+  to: isoDate.refine((value) => inRange(endOf(value)), 'must be a date no later than 9999-12-31T23:59:59Z').optional(),
 });
 
 const listQuery = filterQuery.extend({

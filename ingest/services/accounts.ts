@@ -32,6 +32,7 @@ import {
 } from '../store/invitations.ts';
 import { deleteSessionsByUser, setSessionAccount, type SessionContext } from '../store/sessions.ts';
 import { consumeUserToken, expireUserTokens, saveUserToken } from '../store/user-tokens.ts';
+import type { Billing } from '../billing/billing.ts';
 import type { AccountMail } from './account-mail.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import { randomToken } from './ids.ts';
@@ -51,6 +52,7 @@ export class AccountService {
     private readonly db: Database,
     private readonly auth: ConsoleAuth,
     private readonly mail: AccountMail,
+    private readonly billing: Pick<Billing, 'assertCanAddMember'>,
   ) {}
 
   /** A new user owning a new free account, signed in at once; a verification link is mailed. */
@@ -164,6 +166,7 @@ export class AccountService {
     if (existing && (await getMember(this.db, accountId, existing.id))) {
       throw new ConflictError('already_member', `${email} is already a member of this account.`);
     }
+    await this.billing.assertCanAddMember(this.db, accountId);
     const token = randomToken();
     return this.db.transaction(async (tx) => {
       const invitation = await saveInvitation(tx, {

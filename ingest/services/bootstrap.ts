@@ -3,19 +3,18 @@
 // contact form and a waitlist, used by examples/), so a new
 // install can be tried at once. Later starts change nothing.
 
+import { OPERATOR_PLAN } from '../billing/plans.ts';
 import type { Database } from '../db/database.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 import { countUsers, saveAccount, saveMembership, saveUser } from '../store/accounts.ts';
 import { DEFAULT_FORM_SETTINGS, saveForm } from '../store/forms.ts';
+import { lockBootstrap } from '../store/locks.ts';
 import { saveSite } from '../store/sites.ts';
 import { randomToken } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 
 export const DEMO_FORM_ID = 'f_demo';
 export const DEMO_WAITLIST_FORM_ID = 'f_waitlist';
-
-// Any constant; only bootstrapping processes take it.
-const BOOTSTRAP_LOCK_KEY = 8_231_548;
 
 export const DEMO_SCHEMA: FormSchema = {
   fields: [
@@ -57,12 +56,16 @@ export async function bootstrap(
   const generatedPassword = options.adminPassword ? undefined : randomToken(12);
   const passwordHash = await hashPassword(options.adminPassword ?? (generatedPassword as string));
   return db.transaction(async (tx) => {
-    if (db.kind === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
+    // Services starting at once on one PostgreSQL: one bootstraps, the others then see its users.
+    // (PGlite is one process with one connection: nobody to race with.)
+    if (db.kind === 'postgres') await lockBootstrap(tx);
     if ((await countUsers(tx)) > 0) {
       return { created: false, adminEmail: options.adminEmail, generatedPassword: undefined, demoFormId: undefined };
     }
-    const account = await saveAccount(tx, { name: 'Demo' });
-    const admin = await saveUser(tx, { email: options.adminEmail, passwordHash, isPlatformAdmin: true });
+    // The operator's own account is not billed and has no quota (a plan not on sale).
+    const account = await saveAccount(tx, { name: 'Demo', plan: OPERATOR_PLAN });
+    // The operator chose this address in ADMIN_EMAIL: there is nothing to verify.
+    const admin = await saveUser(tx, { email: options.adminEmail, passwordHash, isPlatformAdmin: true, emailVerified: true });
     await saveMembership(tx, { accountId: account.id, userId: admin.id, role: 'owner' });
     let demoFormId: string | undefined;
     if (options.demo) {

@@ -9,6 +9,7 @@ import { saveAuditEntry } from '../store/audit.ts';
 import { listFormsWithRetention } from '../store/forms.ts';
 import { deleteExpiredSessions } from '../store/sessions.ts';
 import { purgeSubmissionsBefore } from '../store/submissions.ts';
+import { every, type Scheduled } from './schedule.ts';
 
 const DAY = 86_400_000;
 const BATCH = 1000;
@@ -39,27 +40,16 @@ export async function purgeExpiredSubmissions(db: Database, now = new Date()): P
 }
 
 /** Runs the sweep now and then every `intervalMs` until stopped. */
-export function startRetentionSweep(db: Database, logger: Logger, intervalMs: number): { stop(): Promise<void> } {
+export function startRetentionSweep(db: Database, logger: Logger, intervalMs: number): Scheduled {
   const log = logger.child({ component: 'retention' });
-  let running: Promise<void> = Promise.resolve();
-  const sweep = () => {
-    running = (async () => {
-      try {
-        const purged = await purgeExpiredSubmissions(db);
-        for (const [formId, deleted] of purged) log.info({ formId, deleted }, 'submissions past their retention deleted');
-        await deleteExpiredSessions(db);
-      } catch (error) {
-        log.error({ err: error }, 'retention sweep failed');
-      }
-    })();
-  };
-  sweep();
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return every(
+    intervalMs,
+    async () => {
+      const purged = await purgeExpiredSubmissions(db);
+      for (const [formId, deleted] of purged) log.info({ formId, deleted }, 'submissions past their retention deleted');
+      await deleteExpiredSessions(db);
     },
-  };
+    log,
+    'retention sweep',
+  );
 }

@@ -18,7 +18,7 @@ import {
   type SubmissionData,
 } from '../../widget/schema.ts';
 import { hasBadCharacters } from '../../widget/validate.ts';
-import { BadRequestError, UnsupportedMediaTypeError } from '../errors.ts';
+import { BadRequestError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 import { CAPTCHA_RESPONSE_FIELDS } from './captcha.ts';
 
 export type BodyKind = 'json' | 'form';
@@ -147,12 +147,24 @@ function parseForm(text: string): Omit<SubmissionBody, 'kind'> {
   return splitReserved([...grouped]);
 }
 
+/**
+ * A submission with no fields of its own (nothing, or only the service's `_` fields) has nothing
+ * to store or tell anyone about: it is refused rather than stored, counted and notified.
+ */
+function requireSomeField(body: SubmissionBody): SubmissionBody {
+  if (Object.keys(body.fields).length === 0) {
+    // No field to name: `fields` is empty, as DESIGN's 422 always carries it.
+    throw new ValidationError({}, 'The submission is empty: send at least one field.');
+  }
+  return body;
+}
+
 export function parseSubmissionBody(header: string | undefined, raw: Buffer | undefined): SubmissionBody {
   const kind = bodyKind(header);
   const text = raw && raw.length > 0 ? raw.toString('utf8') : '';
   if (kind === 'json') {
     if (text.trim() === '') throw new BadRequestError('invalid_json', 'The body is empty; send a JSON object of fields.');
-    return { kind, ...parseJson(text) };
+    return requireSomeField({ kind, ...parseJson(text) });
   }
-  return { kind, ...parseForm(text) };
+  return requireSomeField({ kind, ...parseForm(text) });
 }

@@ -190,17 +190,18 @@ export async function deleteMembership(db: Queryable, accountId: string, userId:
 export async function listAccountsForAdmin(
   db: Queryable,
   periodStart: string,
-): Promise<{ id: string; name: string; plan: string; createdAt: Date; sites: number; members: number; submissionsThisPeriod: number }[]> {
+): Promise<{ id: string; name: string; plan: string; billingStatus: string; createdAt: Date; sites: number; members: number; submissionsThisPeriod: number }[]> {
   const rows = await db.query<{
     id: string;
     name: string;
     plan: string;
+    billing_status: string;
     created_at: Date;
     sites: number;
     members: number;
     submissions: number;
   }>(
-    `select a.id, a.name, a.plan, a.created_at,
+    `select a.id, a.name, a.plan, a.billing_status, a.created_at,
             (select count(*)::int from sites s where s.account_id = a.id) as sites,
             (select count(*)::int from memberships m where m.account_id = a.id) as members,
             (select coalesce(sum(u.accepted), 0)::int from usage_daily u where u.account_id = a.id and u.day >= $1::date) as submissions
@@ -212,6 +213,7 @@ export async function listAccountsForAdmin(
     id: row.id,
     name: row.name,
     plan: row.plan,
+    billingStatus: row.billing_status,
     createdAt: row.created_at,
     sites: row.sites,
     members: row.members,

@@ -31,7 +31,8 @@ export interface NewSubmission {
 export interface Submission {
   id: string;
   formId: string;
-  data: CleanData;
+  /** Null while the submission is held over its plan's quota: nobody sees it until an upgrade reveals it. */
+  data: CleanData | null;
   status: SubmissionStatus;
   createdAt: Date;
 }
@@ -166,12 +167,15 @@ export interface SubmissionQuery {
   to?: Date | undefined;
 }
 
+/** What the console may see of a submission's values: nothing while it is held. */
+const VISIBLE_DATA = "case when status = 'held' then null else data end as data";
+
 /** The filters of a list, as SQL conditions on `submissions` from parameter $3 on ($1 form, $2 account). */
 function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sql: string; params: unknown[] } {
   return {
     sql: `(case when $3::text is null then status <> 'spam' else status = $3::text end)
-        and ($4::text is null or exists (
-              select 1 from jsonb_each_text(data) as field where field.value ilike '%' || $4::text || '%'))
+        and ($4::text is null or (status <> 'held' and exists (
+              select 1 from jsonb_each_text(data) as field where field.value ilike '%' || $4::text || '%')))
         and ($5::timestamptz is null or created_at >= $5::timestamptz)
         and ($6::timestamptz is null or created_at < $6::timestamptz)`,
     params: [query.status ?? null, query.q ? escapeLike(query.q) : null, query.from ?? null, query.to ?? null],
@@ -181,8 +185,8 @@ function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sq
 /** A page of a form's submissions, newest first. Reads one row more than asked to tell whether more follow. */
 export async function listSubmissions(db: Queryable, query: SubmissionQuery): Promise<{ items: Submission[]; more: boolean }> {
   const filters = filterConditions(query);
-  const rows = await db.query<{ id: string; form_id: string; data: CleanData; status: SubmissionStatus; created_at: Date }>(
-    `select id, form_id, data, status, created_at
+  const rows = await db.query<{ id: string; form_id: string; data: CleanData | null; status: SubmissionStatus; created_at: Date }>(
+    `select id, form_id, ${VISIBLE_DATA}, status, created_at
        from submissions
       where form_id = $1 and account_id = $2
         and ${filters.sql}
@@ -224,8 +228,8 @@ export interface SubmissionDetail extends Submission {
 }
 
 export async function getSubmissionForAccount(db: Queryable, accountId: string, id: string): Promise<SubmissionDetail | null> {
-  const [row] = await db.query<{ id: string; form_id: string; data: CleanData; meta: SubmissionMeta; status: SubmissionStatus; created_at: Date }>(
-    'select id, form_id, data, meta, status, created_at from submissions where account_id = $1 and id = $2',
+  const [row] = await db.query<{ id: string; form_id: string; data: CleanData | null; meta: SubmissionMeta; status: SubmissionStatus; created_at: Date }>(
+    `select id, form_id, ${VISIBLE_DATA}, meta, status, created_at from submissions where account_id = $1 and id = $2`,
     [accountId, id],
   );
   return row ? { id: row.id, formId: row.form_id, data: row.data, meta: row.meta, status: row.status, createdAt: row.created_at } : null;

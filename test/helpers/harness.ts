@@ -13,6 +13,7 @@ import { hashPassword } from '../../ingest/services/passwords.ts';
 import { newFormId } from '../../ingest/services/ids.ts';
 import { loadSecrets, type Secrets } from '../../ingest/services/secrets.ts';
 import { widgetBundle } from '../../ingest/services/widget-bundle.ts';
+import { consoleBundle } from '../../ingest/services/console-bundle.ts';
 import { saveAccount, saveMembership, saveUser, type Role } from '../../ingest/store/accounts.ts';
 import { DEFAULT_FORM_SETTINGS, saveForm, type FormSettings } from '../../ingest/store/forms.ts';
 import { saveSite } from '../../ingest/store/sites.ts';
@@ -52,7 +53,8 @@ export async function startTestApp(
   const logger = createLogger(config.logLevel, sink);
   const secrets = await loadSecrets(db, config.secretKey);
   const widget = await widgetBundle();
-  const { app, drain } = createApp({ config, db, logger, metrics: new Metrics({ defaultMetrics: false }), secrets, limiterStores, widget });
+  const consoleApp = await consoleBundle();
+  const { app, drain } = createApp({ config, db, logger, metrics: new Metrics({ defaultMetrics: false }), secrets, limiterStores, widget, consoleApp });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -80,15 +82,15 @@ export interface Seeded {
 
 let seq = 0;
 
-/** An account with an owner, a site allowing SITE_ORIGIN, and a form. */
+/** An account (on the free plan unless `plan` says otherwise) with an owner, a site allowing SITE_ORIGIN, and a form. */
 export async function seedAccount(
   db: Database,
-  options: { schema?: FormSchema | null; settings?: Partial<FormSettings>; role?: Role; origins?: string[] } = {},
+  options: { schema?: FormSchema | null; settings?: Partial<FormSettings>; role?: Role; origins?: string[]; plan?: string } = {},
 ): Promise<Seeded> {
   const n = ++seq;
   const email = `owner${n}-${Date.now()}@example.com`;
   const password = `correct horse ${n}`;
-  const account = await saveAccount(db, { name: `Account ${n}` });
+  const account = await saveAccount(db, { name: `Account ${n}`, ...(options.plan ? { plan: options.plan } : {}) });
   const user = await saveUser(db, { email, passwordHash: await hashPassword(password) });
   await saveMembership(db, { accountId: account.id, userId: user.id, role: options.role ?? 'owner' });
   const site = await saveSite(db, {

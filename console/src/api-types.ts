@@ -1,0 +1,159 @@
+// The shapes the console API answers with (docs/api.md). The form language itself (FormSchema,
+// FieldDefinition) is the widget's, shared with the service.
+
+import type { FormSchema } from '../../widget/schema.ts';
+
+export type Role = 'owner' | 'member';
+
+export interface Session {
+  user: { id: string; email: string; isPlatformAdmin: boolean; emailVerified: boolean };
+  account: { id: string; name: string; role: Role; plan?: string } | null;
+  accounts: { id: string; name: string; role: Role }[];
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  domain: string;
+  allowedOrigins: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FormSettings {
+  redirectUrl: string | null;
+  notifyEmails: string[];
+  notifyWhatsapp: string[];
+  whatsappContentSid: string | null;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  retentionDays: number | null;
+  autoresponse: { subject: string; message: string } | null;
+  captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; secretKey: string } | null;
+}
+
+export interface Form {
+  id: string;
+  siteId: string;
+  name: string;
+  schema: FormSchema | null;
+  settings: FormSettings;
+  createdAt: string;
+  updatedAt: string;
+  /** On lists only. */
+  counts?: { new: number; total: number };
+}
+
+export interface EmbedSnippets {
+  script: string;
+  integrity: string;
+  render: string;
+  enhance: string;
+}
+
+export type SubmissionStatus = 'new' | 'read' | 'spam' | 'held';
+
+export type SubmissionValue = string | number | boolean | null | SubmissionValue[] | { [key: string]: SubmissionValue };
+
+export interface Submission {
+  id: string;
+  formId: string;
+  data: Record<string, SubmissionValue>;
+  status: SubmissionStatus;
+  createdAt: string;
+}
+
+export interface SubmissionDetail extends Submission {
+  meta: {
+    userAgent?: string | null;
+    origin?: string | null;
+    referer?: string | null;
+    via?: string | null;
+    spamReason?: string | null;
+    ipHash?: string | null;
+  } | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Delivery {
+  id: string;
+  channel: 'email' | 'whatsapp' | 'webhook' | 'autoresponse';
+  target: string;
+  status: 'queued' | 'running' | 'done' | 'dead';
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  history: { attempt: number; outcome: 'sent' | 'failed' | 'dead'; error: string | null; at: string }[];
+}
+
+export interface Usage {
+  days: { day: string; accepted: number; spam: number }[];
+  totals: { accepted: number; spam: number };
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface NewApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  key: string;
+  createdAt: string;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface InvitationLookup {
+  accountName: string;
+  email: string;
+  role: Role;
+  userExists: boolean;
+}
+
+export interface AuditEntry {
+  id: string;
+  action: string;
+  actorEmail: string | null;
+  target: string | null;
+  details: unknown;
+  createdAt: string;
+}
+
+export interface AdminAccount {
+  id: string;
+  name: string;
+  plan: string;
+  createdAt: string;
+  sites: number;
+  members: number;
+  submissionsThisPeriod: number;
+  billingStatus: string | null;
+}
+
+export interface Items<T> {
+  items: T[];
+}

@@ -1,0 +1,190 @@
+// A form's settings in the editor: where a visitor goes after sending, who is alerted (email,
+// WhatsApp with a test message, a signed webhook), the autoresponse, the captcha and retention.
+
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../../api.ts';
+import { CheckboxField, errorAt, lines, SelectField, TextField } from '../../controls.tsx';
+import { CopyButton, StatusLine, useStatus } from '../../feedback.tsx';
+import type { SettingsDraft } from './schema-draft.ts';
+
+export interface FormSettingsProps {
+  formId: string;
+  draft: SettingsDraft;
+  webhookSecret: string | null;
+  errors: Record<string, string>;
+  onChange(draft: SettingsDraft): void;
+}
+
+const CAPTCHA_OPTIONS = [
+  { value: '', label: 'None (honeypot and time trap only)' },
+  { value: 'turnstile', label: 'Cloudflare Turnstile' },
+  { value: 'hcaptcha', label: 'hCaptcha' },
+] as const;
+
+export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onChange }: FormSettingsProps) {
+  const set = <K extends keyof SettingsDraft>(key: K) => (value: SettingsDraft[K]) => onChange({ ...draft, [key]: value });
+  const error = (key: string) => errorAt(errors, `settings.${key}`);
+
+  return (
+    <section class="card" aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+
+      <fieldset class="settings-group">
+        <legend>After a submission</legend>
+        <TextField
+          label="Redirect URL"
+          type="url"
+          hint="Where visitors go after sending. Leave empty to show the success message in place."
+          placeholder="https://example.com/thanks"
+          value={draft.redirectUrl}
+          onInput={set('redirectUrl')}
+          error={error('redirectUrl')}
+        />
+      </fieldset>
+
+      <fieldset class="settings-group">
+        <legend>Notifications</legend>
+        <TextField
+          label="Notification emails"
+          rows={3}
+          hint="One address per line (up to 20). Each gets every submission that is not spam."
+          value={draft.notifyEmails}
+          onInput={set('notifyEmails')}
+          error={error('notifyEmails')}
+          spellcheck={false}
+        />
+        <TextField
+          label="WhatsApp numbers"
+          rows={2}
+          hint="One per line, in international format such as +14155550100 (up to 10)."
+          value={draft.notifyWhatsapp}
+          onInput={set('notifyWhatsapp')}
+          error={error('notifyWhatsapp')}
+          spellcheck={false}
+        />
+        <WhatsappTest formId={formId} numbers={lines(draft.notifyWhatsapp)} />
+        <TextField
+          label="WhatsApp template (Content SID)"
+          hint="Optional: an approved Twilio template (HX followed by 32 hex digits) for this form's alerts."
+          value={draft.whatsappContentSid}
+          onInput={set('whatsappContentSid')}
+          error={error('whatsappContentSid')}
+          spellcheck={false}
+        />
+      </fieldset>
+
+      <fieldset class="settings-group">
+        <legend>Webhook</legend>
+        <TextField
+          label="Webhook URL"
+          type="url"
+          hint="Each submission is posted here as signed JSON (Formline-Signature)."
+          placeholder="https://example.com/hooks/formline"
+          value={draft.webhookUrl}
+          onInput={set('webhookUrl')}
+          error={error('webhookUrl')}
+          spellcheck={false}
+        />
+        <div class="field">
+          <span class="label-like" id="webhook-secret-label">
+            Signing secret
+          </span>
+          {webhookSecret ? (
+            <p class="secret-line">
+              <code class="break" aria-labelledby="webhook-secret-label">
+                {webhookSecret}
+              </code>{' '}
+              <CopyButton text={webhookSecret} what="signing secret" />
+            </p>
+          ) : (
+            <p class="hint">Made by Formline when you save a webhook URL.</p>
+          )}
+        </div>
+      </fieldset>
+
+      <fieldset class="settings-group">
+        <legend>Autoresponse</legend>
+        <CheckboxField
+          label="Email an automatic reply to whoever sends the form"
+          hint="Sent to the address in the form's email field, at most a few times a day per address."
+          checked={draft.autoresponse}
+          onChange={set('autoresponse')}
+          error={error('autoresponse')}
+        />
+        {draft.autoresponse && (
+          <>
+            <TextField label="Subject" required value={draft.autoresponseSubject} onInput={set('autoresponseSubject')} error={error('autoresponse.subject')} />
+            <TextField
+              label="Message"
+              required
+              rows={4}
+              hint="Plain text. {name} is replaced by the value of the field called name, and so on."
+              value={draft.autoresponseMessage}
+              onInput={set('autoresponseMessage')}
+              error={error('autoresponse.message')}
+            />
+          </>
+        )}
+      </fieldset>
+
+      <fieldset class="settings-group">
+        <legend>Spam protection</legend>
+        <SelectField label="Captcha" value={draft.captchaProvider} options={CAPTCHA_OPTIONS} onChange={set('captchaProvider')} error={error('captcha.provider')} />
+        {draft.captchaProvider && (
+          <>
+            <TextField label="Site key" required value={draft.captchaSiteKey} onInput={set('captchaSiteKey')} error={error('captcha.siteKey')} spellcheck={false} />
+            <TextField
+              label="Secret key"
+              type="password"
+              required
+              autoComplete="off"
+              value={draft.captchaSecretKey}
+              onInput={set('captchaSecretKey')}
+              error={error('captcha.secretKey')}
+            />
+          </>
+        )}
+      </fieldset>
+
+      <fieldset class="settings-group">
+        <legend>Retention</legend>
+        <TextField
+          label="Keep submissions for (days)"
+          type="number"
+          min={1}
+          max={3650}
+          inputMode="numeric"
+          hint="Older submissions are deleted every day. Leave empty to keep them."
+          value={draft.retentionDays}
+          onInput={set('retentionDays')}
+          error={error('retentionDays')}
+        />
+      </fieldset>
+    </section>
+  );
+}
+
+function WhatsappTest({ formId, numbers }: { formId: string; numbers: string[] }) {
+  // null until typed in: the first number of the list.
+  const [chosen, setChosen] = useState<string | null>(null);
+  const status = useStatus();
+  const to = (chosen ?? numbers[0] ?? '').trim();
+  const sendTest = async () => {
+    status.busy(`Sending a test to ${to}…`);
+    try {
+      await api.post(`/api/forms/${encodeURIComponent(formId)}/whatsapp-test`, { to });
+      status.ok(`Test message sent to ${to}.`);
+    } catch (error) {
+      status.error(error instanceof ApiError && error.fields['to'] ? new Error(`${to}: ${error.fields['to']}`) : error);
+    }
+  };
+  return (
+    <div class="inline-form whatsapp-test">
+      <TextField label="Send a test to" type="tel" placeholder="+14155550100" value={chosen ?? numbers[0] ?? ''} onInput={setChosen} spellcheck={false} />
+      <button type="button" class="button" onClick={sendTest} disabled={!to || status.status?.kind === 'busy'}>
+        Send a test
+      </button>
+      <StatusLine status={status.status} class="status-inline" />
+    </div>
+  );
+}
