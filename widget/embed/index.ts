@@ -45,7 +45,7 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
   if (form) {
     // The live region: a status line at the end of the form (p[role=status], for the page's CSS).
     const status = form.appendChild(document.createElement('p'));
-    status.role = 'status';
+    status.setAttribute('role', 'status');
     control({ ...setup, form, status });
     definition = await load;
   } else {
