@@ -348,3 +348,20 @@ export async function restrictAfterGrace(db: Queryable, graceDays: number): Prom
   );
   return rows.map((row) => row.id);
 }
+
+/** Subscribed accounts whose number of sites differs from the quantity last set on Stripe. */
+export async function listSiteQuantityChanges(
+  db: Queryable,
+): Promise<{ accountId: string; plan: string; subscriptionId: string; sites: number }[]> {
+  const rows = await db.query<{ id: string; plan: string; stripe_subscription_id: string; sites: number }>(
+    `select a.id, a.plan, a.stripe_subscription_id, (select count(*)::int from sites s where s.account_id = a.id) as sites
+       from accounts a
+      where a.stripe_subscription_id is not null and a.billing_status in ('active', 'trialing', 'past_due')
+        and a.stripe_site_quantity is distinct from (select count(*)::int from sites s where s.account_id = a.id)`,
+  );
+  return rows.map((row) => ({ accountId: row.id, plan: row.plan, subscriptionId: row.stripe_subscription_id, sites: row.sites }));
+}
+
+export async function setStripeSiteQuantity(db: Queryable, accountId: string, quantity: number): Promise<void> {
+  await db.query('update accounts set stripe_site_quantity = $2 where id = $1', [accountId, quantity]);
+}
