@@ -227,18 +227,7 @@ export async function saveStatement(
 /** An invoice Stripe issued, as its webhooks describe it (inserted, or updated by its Stripe id). */
 export async function upsertStripeInvoice(
   db: Queryable,
-  input: {
-    accountId: string;
-    stripeInvoiceId: string;
-    periodStart: string;
-    periodEnd: string;
-    plan: string;
-    lines: InvoiceLine[];
-    totalCents: number;
-    currency: string;
-    status: Invoice['status'];
-    hostedUrl: string | null;
-  },
+  input: Omit<Invoice, 'id' | 'createdAt' | 'stripeInvoiceId'> & { accountId: string; stripeInvoiceId: string },
 ): Promise<void> {
   await db.query(
     `insert into invoices (account_id, stripe_invoice_id, period_start, period_end, plan, lines, total_cents, currency, status, hosted_url)
