@@ -177,17 +177,26 @@ export function createApp(deps: AppDeps): App {
     key: (req) => String(req.params['formId']),
     message: 'This form is receiving too many submissions; try again shortly.',
   });
-  const signInLimiter = limiter({
-    name: 'signin',
-    windowMs: 15 * MINUTE,
-    limit: config.limits.loginAttemptsPer15Minutes,
-    key: (req, res) => {
-      const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-      return `${clientIp(req, res)}|${typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : ''}`;
-    },
-    skipSuccessfulRequests: true,
-    message: 'Too many sign-in attempts; wait a few minutes and try again.',
-  });
+  // Failed sign-ins are limited three ways: per address and email (a guess at one password),
+  // per address (one machine trying many emails), per email (many machines trying one account).
+  const signInEmail = (req: express.Request): string => {
+    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : '';
+  };
+  const signInLimit = (name: string, limit: number, key: (req: express.Request, res: express.Response) => string) =>
+    limiter({
+      name,
+      windowMs: 15 * MINUTE,
+      limit,
+      key,
+      skipSuccessfulRequests: true,
+      message: 'Too many sign-in attempts; wait a few minutes and try again.',
+    });
+  const signInLimiters = [
+    signInLimit('signin', config.limits.loginAttemptsPer15Minutes, (req, res) => `${clientIp(req, res)}|${signInEmail(req)}`),
+    signInLimit('signin-ip', config.limits.loginAttemptsPerIpPer15Minutes, clientIp),
+    signInLimit('signin-email', config.limits.loginAttemptsPerEmailPer15Minutes, signInEmail),
+  ];
   const signUpLimiter = limiter({
     name: 'signup',
     windowMs: 60 * MINUTE,
@@ -253,7 +262,7 @@ export function createApp(deps: AppDeps): App {
     // Who is signed in. (requireSession: a console user; allowApiKey: a user or an API key,
     // for reading and exporting; requireOwner: an owner of the account being worked on.)
     ['post', '/api/signup', signUpLimiter, session.signUp],
-    ['post', '/api/session', signInLimiter, session.signIn],
+    ['post', '/api/session', ...signInLimiters, session.signIn],
     ['get', '/api/session', session.current],
     ['delete', '/api/session', session.signOut],
     ['put', '/api/session/account', requireSession, session.switchAccount],
