@@ -32,9 +32,18 @@ export function BillingPage({ route }: { route: Route }) {
   const [busyPlan, setBusyPlan] = useState<string | null>(null);
   const [released, setReleased] = useState(0);
 
-  // Every visit shows fresh figures.
+  // Every visit shows fresh figures; so does coming back from Stripe with the back button (the
+  // page is then restored as it was left, "Opening…").
   useEffect(() => {
     void billing.reload();
+    const restored = (event: PageTransitionEvent) => {
+      if (!event.persisted) return;
+      setBusyPlan(null);
+      status.clear();
+      void billing.reload();
+    };
+    window.addEventListener('pageshow', restored);
+    return () => window.removeEventListener('pageshow', restored);
   }, []);
 
   const choose = async (plan: Plan) => {
