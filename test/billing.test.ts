@@ -268,6 +268,16 @@ for (const target of databaseTargets) {
         assert.deepEqual(await statusesOf(free.accountId), { new: 8 });
       });
 
+      it('sends an account that already has a subscription to the portal rather than a second Checkout (409 use_portal)', async () => {
+        const sessions = stripe.calls('/v1/checkout/sessions').length;
+        const again = await call('POST', '/api/billing/checkout', cookie, { plan: 'business' });
+        assert.deepEqual([again.status, again.body], [
+          409,
+          { error: { code: 'use_portal', message: 'This account has a subscription: change the plan in the billing portal.' } },
+        ]);
+        assert.equal(stripe.calls('/v1/checkout/sessions').length, sessions);
+      });
+
       it('opens the Customer Portal for the Stripe customer', async () => {
         const portal = await call('POST', '/api/billing/portal', cookie);
         assert.equal(portal.status, 200, portal.text);

@@ -212,6 +212,8 @@ export class Billing {
       throw new ConflictError('use_portal', 'To move to the free plan, cancel the subscription in the billing portal.');
     }
     const account = await this.account(actor.accountId);
+    // Checkout makes a new subscription: an account that has one changes plan in the portal.
+    if (account.stripeSubscriptionId) throw new ConflictError('use_portal', 'This account has a subscription: change the plan in the billing portal.');
     let customerId = account.stripeCustomerId;
     if (!customerId) {
       customerId = await this.stripe.createCustomer({ accountId: account.accountId, accountName: account.name, email: actor.email ?? '' });
