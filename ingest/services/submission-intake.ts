@@ -91,9 +91,11 @@ export class SubmissionIntake {
 
   async accept(form: PublicForm, body: SubmissionBody, context: SubmissionContext): Promise<IntakeOutcome> {
     // A repeated Idempotency-Key gets the first answer, whatever else has changed since: a
-    // captcha token spent by the first attempt, an expired time token, an edited schema.
+    // captcha token spent by the first attempt, an expired time token, an edited schema. Asked
+    // up front only for a retry (the widget marks them) or a form with a captcha: a first post
+    // without one costs no extra query (the write itself keeps a key stored once).
     const key = context.idempotencyKey;
-    if (key !== null && this.db) {
+    if (key !== null && this.db && (context.retry || form.settings.captcha)) {
       const stored = await findSubmissionIdsByKeys(this.db, [{ formId: form.id, idempotencyKey: key }]);
       const id = stored.get(idempotencyMapKey(form.id, key));
       if (id !== undefined) return { id, status: 'new', duplicate: true };
