@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): App {
     onBatch: (size) => metrics.submissionBatchSize.observe(size),
     holdingCaps: holdingCaps(config.plans),
   });
-  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }));
+  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }), db);
   const auth = new ConsoleAuth(db);
   const accountMail = new AccountMail(config.publicUrl);
   const billing = new Billing(db, config.plans, stripeGateway(config.stripe), accountMail, {
@@ -231,7 +231,7 @@ export function createApp(deps: AppDeps): App {
     (formId) => embedSnippets(config.publicUrl, deps.widget, formId),
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
   );
-  const embed = embedRoutes(deps.widget);
+  const embed = embedRoutes(deps.widget, db);
   const submissions = submissionRoutes(db);
   const exports = exportRoutes(db);
   const deliveries = deliveryRoutes(db, waitingReasons(config));

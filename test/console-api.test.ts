@@ -102,7 +102,7 @@ for (const target of databaseTargets) {
         const [account] = await opened.db.query<{ name: string }>('select name from accounts where id = $1', [owner.accountId]);
         assert.deepEqual(answer.body, {
           user: { id: owner.userId, email: owner.email, isPlatformAdmin: false, emailVerified: false },
-          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'pro' },
+          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'pro', billingStatus: 'none' },
           accounts: [{ id: owner.accountId, name: account?.name, role: 'owner' }],
         });
         const setCookie = answer.headers.get('set-cookie') ?? '';
