@@ -395,7 +395,8 @@ describe(`the console's billing in Chromium, on ${target?.name}`, { skip: skipWi
     await page.reload();
     const banner = page.getByRole('region', { name: 'Billing' });
     await banner.getByText('The last payment failed.').waitFor();
-    assert.match((await banner.textContent()) ?? '', /Update the card by .+; after that this account is held to the free plan's limits\./);
+    // The date comes with the billing figures, a moment after the banner itself.
+    await banner.getByText(/Update the card by .+; after that this account is held to the free plan's limits\./).waitFor();
     await screenshot(page, 'banner-past-due', false);
     await banner.getByRole('link', { name: 'Update the card' }).click();
     await heading(page, 'Billing');

@@ -711,6 +711,7 @@ for (const target of databaseTargets) {
       // Filed as spam by mistake, and brought back with "Not spam".
       const openedId = new URL(page.url()).hash.match(/submission=([0-9a-f-]+)/)?.[1] ?? '';
       await detail.getByRole('button', { name: 'Mark spam' }).click();
+      await page.getByRole('status').filter({ hasText: 'Marked as spam' }).waitFor();
       await page.getByLabel('Status').selectOption('spam');
       await waitForCount(rows, 1);
       await rows.first().getByRole('link').click();
