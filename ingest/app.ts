@@ -159,7 +159,7 @@ export function createApp(deps: AppDeps): App {
     onBatch: (size) => metrics.submissionBatchSize.observe(size),
     holdingCaps: holdingCaps(config.plans),
   });
-  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }));
+  const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }), db);
   const auth = new ConsoleAuth(db);
   const accountMail = new AccountMail(config.publicUrl);
   const billing = new Billing(db, config.plans, stripeGateway(config.stripe), accountMail, {
@@ -178,17 +178,26 @@ export function createApp(deps: AppDeps): App {
     key: (req) => String(req.params['formId']),
     message: 'This form is receiving too many submissions; try again shortly.',
   });
-  const signInLimiter = limiter({
-    name: 'signin',
-    windowMs: 15 * MINUTE,
-    limit: config.limits.loginAttemptsPer15Minutes,
-    key: (req, res) => {
-      const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-      return `${clientIp(req, res)}|${typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : ''}`;
-    },
-    skipSuccessfulRequests: true,
-    message: 'Too many sign-in attempts; wait a few minutes and try again.',
-  });
+  // Failed sign-ins are limited three ways: per address and email (a guess at one password),
+  // per address (one machine trying many emails), per email (many machines trying one account).
+  const signInEmail = (req: express.Request): string => {
+    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : '';
+  };
+  const signInLimit = (name: string, limit: number, key: (req: express.Request, res: express.Response) => string) =>
+    limiter({
+      name,
+      windowMs: 15 * MINUTE,
+      limit,
+      key,
+      skipSuccessfulRequests: true,
+      message: 'Too many sign-in attempts; wait a few minutes and try again.',
+    });
+  const signInLimiters = [
+    signInLimit('signin', config.limits.loginAttemptsPer15Minutes, (req, res) => `${clientIp(req, res)}|${signInEmail(req)}`),
+    signInLimit('signin-ip', config.limits.loginAttemptsPerIpPer15Minutes, clientIp),
+    signInLimit('signin-email', config.limits.loginAttemptsPerEmailPer15Minutes, signInEmail),
+  ];
   const signUpLimiter = limiter({
     name: 'signup',
     windowMs: 60 * MINUTE,
@@ -224,7 +233,7 @@ export function createApp(deps: AppDeps): App {
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
     config.worker.allowPrivateWebhooks,
   );
-  const embed = embedRoutes(deps.widget);
+  const embed = embedRoutes(deps.widget, db);
   const submissions = submissionRoutes(db);
   const exports = exportRoutes(db);
   const deliveries = deliveryRoutes(db, waitingReasons(config));
@@ -257,7 +266,7 @@ export function createApp(deps: AppDeps): App {
     // Who is signed in. (requireSession: a console user; allowApiKey: a user or an API key,
     // for reading and exporting; requireOwner: an owner of the account being worked on.)
     ['post', '/api/signup', signUpLimiter, session.signUp],
-    ['post', '/api/session', signInLimiter, session.signIn],
+    ['post', '/api/session', ...signInLimiters, session.signIn],
     ['get', '/api/session', session.current],
     ['delete', '/api/session', session.signOut],
     ['put', '/api/session/account', requireSession, session.switchAccount],

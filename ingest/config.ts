@@ -76,6 +76,8 @@ const envSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: positiveInt(60),
   RATE_LIMIT_FORM_PER_MINUTE: positiveInt(600),
   LOGIN_ATTEMPTS_PER_15_MINUTES: positiveInt(10),
+  LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES: positiveInt(100),
+  LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES: positiveInt(50),
   SIGNUPS_PER_HOUR: positiveInt(10),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
@@ -142,6 +144,8 @@ export interface Config {
     ipPerMinute: number;
     formPerMinute: number;
     loginAttemptsPer15Minutes: number;
+    loginAttemptsPerIpPer15Minutes: number;
+    loginAttemptsPerEmailPer15Minutes: number;
     signUpsPerHour: number;
     maxBodyBytes: number;
   };
@@ -236,6 +240,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
       formPerMinute: e.RATE_LIMIT_FORM_PER_MINUTE,
       loginAttemptsPer15Minutes: e.LOGIN_ATTEMPTS_PER_15_MINUTES,
+      loginAttemptsPerIpPer15Minutes: e.LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES,
+      loginAttemptsPerEmailPer15Minutes: e.LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES,
       signUpsPerHour: e.SIGNUPS_PER_HOUR,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),

@@ -16,6 +16,7 @@ import { bootstrap, type BootstrapResult } from './services/bootstrap.ts';
 import { loadSecrets } from './services/secrets.ts';
 import { widgetBundle } from './services/widget-bundle.ts';
 import { consoleBundle } from './services/console-bundle.ts';
+import { saveWidgetRelease } from './store/widget-releases.ts';
 import { startWorker } from './worker.ts';
 
 export interface RunningService {
@@ -51,6 +52,8 @@ export async function startService(config: Readonly<Config>, logger = createLogg
     }
 
     const widget = await widgetBundle();
+    // Recorded, so this build's pinned URL is served by every instance, now and after upgrades.
+    await saveWidgetRelease(db, widget);
     const consoleApp = await consoleBundle();
     const { app, drain } = createApp({ config, db, logger, metrics: new Metrics(), secrets, limiterStores, widget, consoleApp });
     const server = http.createServer(app);

@@ -268,6 +268,16 @@ for (const target of databaseTargets) {
         assert.deepEqual(await statusesOf(free.accountId), { new: 8 });
       });
 
+      it('sends an account that already has a subscription to the portal rather than a second Checkout (409 use_portal)', async () => {
+        const sessions = stripe.calls('/v1/checkout/sessions').length;
+        const again = await call('POST', '/api/billing/checkout', cookie, { plan: 'business' });
+        assert.deepEqual([again.status, again.body], [
+          409,
+          { error: { code: 'use_portal', message: 'This account has a subscription: change the plan in the billing portal.' } },
+        ]);
+        assert.equal(stripe.calls('/v1/checkout/sessions').length, sessions);
+      });
+
       it('opens the Customer Portal for the Stripe customer', async () => {
         const portal = await call('POST', '/api/billing/portal', cookie);
         assert.equal(portal.status, 200, portal.text);
@@ -500,6 +510,36 @@ for (const target of databaseTargets) {
           ['sites', 2, 1000],
           ['overage', 2000, 400],
         ]);
+      });
+
+      it("keeps the per-site quantity of a Stripe subscription equal to the account's sites", async () => {
+        const business = await seedAccount(opened.db, { plan: 'business' });
+        const subscriptionId = `sub_test_sites_${target.name}`;
+        await opened.db.query("update accounts set billing_status = 'active', stripe_customer_id = $2, stripe_subscription_id = $3 where id = $1", [
+          business.accountId,
+          `cus_test_sites_${target.name}`,
+          subscriptionId,
+        ]);
+        stripe.addSubscription(subscriptionId, `cus_test_sites_${target.name}`, [
+          { price: 'price_business', quantity: 1 },
+          { price: 'price_business_site', quantity: 1 },
+        ]);
+        const cookie = await signIn(app.url, business.email, business.password);
+        for (const name of ['Two', 'Three']) assert.equal((await call('POST', '/api/sites', cookie, { name, domain: `${name.toLowerCase()}.example` })).status, 201);
+        const billing = billingWith(stripeGateway(config.stripe));
+        assert.ok((await billing.syncSiteQuantities()) >= 1);
+        assert.deepEqual(stripe.subscriptionItems(subscriptionId).map((i) => [i.price, i.quantity]), [
+          ['price_business', 1],
+          ['price_business_site', 3],
+        ]);
+        const updates = stripe.requests.filter((r) => r.path.startsWith('/v1/subscription_items/')).length;
+        await billing.syncSiteQuantities();
+        assert.equal(stripe.requests.filter((r) => r.path.startsWith('/v1/subscription_items/')).length, updates, 'nothing to set the second time');
+        const sites = await call('GET', '/api/sites', cookie);
+        const doomed = (sites.body as { items: { id: string }[] }).items.at(-1)?.id;
+        assert.equal((await call('DELETE', `/api/sites/${doomed}`, cookie)).status, 204);
+        await billing.syncSiteQuantities();
+        assert.equal(stripe.subscriptionItems(subscriptionId)[1]?.quantity, 2);
       });
 
       it("refuses a site or a member past the plan's limits with 402 plan_limit", async () => {

@@ -102,7 +102,7 @@ for (const target of databaseTargets) {
         const [account] = await opened.db.query<{ name: string }>('select name from accounts where id = $1', [owner.accountId]);
         assert.deepEqual(answer.body, {
           user: { id: owner.userId, email: owner.email, isPlatformAdmin: false, emailVerified: false },
-          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'pro' },
+          account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'pro', billingStatus: 'none' },
           accounts: [{ id: owner.accountId, name: account?.name, role: 'owner' }],
         });
         const setCookie = answer.headers.get('set-cookie') ?? '';
@@ -264,6 +264,40 @@ for (const target of databaseTargets) {
           statuses.push((await signInRequest(limited.url, { email: regular.email, password: 'typo' })).status);
         }
         assert.deepEqual(statuses, [200, 200, 200, 200, 200, 401, 401, 401, 429]);
+      });
+    });
+
+    describe('the sign-in limiter across emails and addresses', () => {
+      let limited: TestApp;
+      before(async () => {
+        limited = await startTestApp(opened.db, {
+          LOGIN_ATTEMPTS_PER_15_MINUTES: '100',
+          LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES: '4',
+          LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES: '3',
+        });
+      });
+      after(async () => {
+        await limited?.close();
+      });
+      const from = (ip: string, body: unknown) =>
+        send(`${limited.url}/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: JSON.stringify(body),
+        });
+
+      it('stops one address trying many emails, and one email tried from many addresses', async () => {
+        const spray = [];
+        for (let i = 0; i < 5; i++) spray.push((await from('198.51.100.7', { email: `nobody${i}@example.com`, password: 'guess' })).status);
+        assert.deepEqual(spray, [401, 401, 401, 401, 429]);
+
+        const target = await seedAccount(opened.db);
+        const distributed = [];
+        for (let i = 0; i < 4; i++) distributed.push((await from(`203.0.113.${i + 1}`, { email: target.email, password: 'guess' })).status);
+        assert.deepEqual(distributed, [401, 401, 401, 429]);
+        // Another email from a fresh address still signs in.
+        const other = await seedAccount(opened.db);
+        assert.equal((await from('192.0.2.99', { email: other.email, password: other.password })).status, 200);
       });
     });
 

@@ -524,7 +524,7 @@ for (const target of databaseTargets) {
       const { page } = opened;
       await heading(page, 'Forms');
       const nav = page.getByRole('navigation', { name: 'Console' });
-      assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Forms', 'Sites', 'Usage', 'Team']);
+      assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Forms', 'Sites', 'Usage', 'Billing', 'Team']);
 
       await page.goto(`${consoleUrl}#/sites`);
       await heading(page, 'Sites');
@@ -711,6 +711,7 @@ for (const target of databaseTargets) {
       // Filed as spam by mistake, and brought back with "Not spam".
       const openedId = new URL(page.url()).hash.match(/submission=([0-9a-f-]+)/)?.[1] ?? '';
       await detail.getByRole('button', { name: 'Mark spam' }).click();
+      await page.getByRole('status').filter({ hasText: 'Marked as spam' }).waitFor();
       await page.getByLabel('Status').selectOption('spam');
       await waitForCount(rows, 1);
       await rows.first().getByRole('link').click();
@@ -773,7 +774,7 @@ for (const target of databaseTargets) {
       await switcher.selectOption({ index: 1 });
       await heading(page, 'Forms');
       await page.getByRole('link', { name: /^Form \d+$/ }).waitFor();
-      assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Forms', 'Sites', 'Usage', 'Team']);
+      assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Forms', 'Sites', 'Usage', 'Billing', 'Team']);
 
       // Signed out: the session is gone, and the console asks to sign in again.
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -856,6 +857,7 @@ for (const target of databaseTargets) {
         [`forms/${shownId}/edit`, formName],
         ['sites', 'Sites'],
         ['usage', 'Usage'],
+        ['billing', 'Billing'],
         ['keys', 'API keys'],
         ['team', 'Team'],
         ['audit', 'Audit & privacy'],
@@ -870,6 +872,12 @@ for (const target of databaseTargets) {
         // (The editor's preview and save bar stay in view: a whole-page picture would misplace them.)
         await screenshot(desktop.page, hash.replace(`forms/${shownId}`, 'form').replace(/\//g, '-'), { full: !hash.endsWith('/edit') });
       }
+      // The forms list has no submission counts (GET /api/forms does not count them).
+      await desktop.page.goto(`${consoleUrl}#/forms`);
+      await heading(desktop.page, 'Forms');
+      await desktop.page.locator('.table thead').first().waitFor();
+      assert.deepEqual(await desktop.page.locator('.table').first().getByRole('columnheader').allTextContents(), ['Form', 'ID', 'Updated', 'Actions']);
+      await desktop.page.goto(`${consoleUrl}#/admin`);
       const admin = desktop.page.getByRole('region', { name: /Accounts/ });
       await admin.getByRole('rowheader').first().waitFor();
       assert.ok((await admin.getByRole('rowheader').allTextContents()).length >= 1);
@@ -883,7 +891,7 @@ for (const target of databaseTargets) {
       assertClean(desktop);
 
       const phone = await open({ as: owner, hash: '#/forms', viewport: PHONE });
-      for (const [hash, title] of [['forms', 'Forms'], [`forms/${shownId}`, formName], [`forms/${shownId}/edit`, formName], ['usage', 'Usage']] as const) {
+      for (const [hash, title] of [['forms', 'Forms'], [`forms/${shownId}`, formName], [`forms/${shownId}/edit`, formName], ['usage', 'Usage'], ['billing', 'Billing']] as const) {
         await phone.page.goto(`${consoleUrl}#/${hash}`);
         await heading(phone.page, title);
         await settled(phone.page);

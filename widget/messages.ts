@@ -28,7 +28,10 @@ export const EN_ERRORS: Record<FieldErrorCode, string> = {
 
 /** What the embed can still say when even its form's catalog could not be loaded (offline): short, as every byte of the embed counts. */
 export const EN_OFFLINE = {
-  saved: 'Offline: saved, and sent when you are back.',
+  saved: 'Saved; it will be sent later.',
   failed: 'Could not send.',
   unavailable: 'Form unavailable.',
+  invalid: 'Check the marked fields.',
+  sending: 'Sending…',
+  sent: 'Thanks!',
 };

@@ -7,7 +7,8 @@ export type Role = 'owner' | 'member';
 
 export interface Session {
   user: { id: string; email: string; isPlatformAdmin: boolean; emailVerified: boolean };
-  account: { id: string; name: string; role: Role; plan?: string } | null;
+  /** `billingStatus` only from services that send it (else the console asks GET /api/billing once). */
+  account: { id: string; name: string; role: Role; plan?: string; billingStatus?: BillingStatus } | null;
   accounts: { id: string; name: string; role: Role }[];
 }
 
@@ -40,8 +41,6 @@ export interface Form {
   settings: FormSettings;
   createdAt: string;
   updatedAt: string;
-  /** On lists only. */
-  counts?: { new: number; total: number };
 }
 
 export interface EmbedSnippets {
@@ -58,7 +57,8 @@ export type SubmissionValue = string | number | boolean | null | SubmissionValue
 export interface Submission {
   id: string;
   formId: string;
-  data: Record<string, SubmissionValue>;
+  /** null for a held submission (over a free plan's quota): its values stay hidden until an upgrade. */
+  data: Record<string, SubmissionValue> | null;
   status: SubmissionStatus;
   createdAt: string;
 }
@@ -151,7 +151,76 @@ export interface AdminAccount {
   sites: number;
   members: number;
   submissionsThisPeriod: number;
-  billingStatus: string | null;
+  billingStatus: BillingStatus | null;
+}
+
+export type BillingStatus = 'none' | 'active' | 'trialing' | 'past_due' | 'restricted' | 'canceled';
+
+export interface Plan {
+  id: string;
+  name: string;
+  priceCents: number;
+  includedSubmissions: number;
+  /** null: unlimited. */
+  sites: number | null;
+  members: number | null;
+  /** null: submissions past the quota are held instead of billed. */
+  overageCentsPer1000: number | null;
+  siteFeeCents: number;
+  holdsOverQuota: boolean;
+}
+
+export interface InvoiceLine {
+  kind: 'plan' | 'sites' | 'overage';
+  description: string;
+  quantity: number;
+  /** May be a fraction of a cent (overage, per submission). */
+  unitCents: number;
+  amountCents: number;
+}
+
+export interface Invoice {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  plan: string;
+  lines: InvoiceLine[];
+  totalCents: number;
+  currency: string;
+  status: 'open' | 'paid' | 'payment_failed' | 'uncollected' | 'void';
+  hostedUrl: string | null;
+}
+
+export interface Billing {
+  mode: 'stripe' | 'local';
+  banner: string | null;
+  currency: string;
+  /** The plan the account is held to (the free plan's limits while restricted). */
+  plan: Plan;
+  /** The plan the account is on (or pays for). */
+  subscribedPlan: string;
+  status: BillingStatus;
+  paymentFailedAt: string | null;
+  graceDays: number;
+  hasSubscription: boolean;
+  period: {
+    start: string;
+    /** The first day of the next period. */
+    end: string;
+    submissions: number;
+    spam: number;
+    included: number;
+    percent: number;
+    held: number;
+    sites: number;
+    members: number;
+    amountCents: number;
+    projectedSubmissions: number;
+    projectedCents: number;
+    lines: InvoiceLine[];
+  };
+  plans: Plan[];
+  invoices: Invoice[];
 }
 
 export interface Items<T> {

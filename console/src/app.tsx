@@ -1,14 +1,19 @@
 // The console: who is signed in, the route table, and the frame around signed-in pages (navigation
-// by role, the account switcher, the email-verification banner). A 401 from any call comes back
+// by role, the account switcher, the email-verification banner, the owners' banner about a failed
+// payment). A 401 from any call comes back
 // here and goes to the sign-in page, returning afterwards to where the user was.
 
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, setUnauthorizedHandler } from './api.ts';
-import type { Session } from './api-types.ts';
+import type { BillingStatus, Session } from './api-types.ts';
+import { BillingContext, useBilling, useBillingLoader } from './billing-state.ts';
 import { Loading, PageHeader, StatusLine, useStatus } from './feedback.tsx';
+import { formatDateTime, plural } from './format.ts';
 import { AdminPage } from './pages/admin-page.tsx';
 import { AuditPage } from './pages/audit-page.tsx';
+import { BillingPage } from './pages/billing/billing-page.tsx';
+import { graceEnd } from './pages/billing/billing-terms.ts';
 import { ForgotPasswordPage } from './pages/forgot-password-page.tsx';
 import { FormEditorPage } from './pages/form-editor/form-editor-page.tsx';
 import { FormsPage } from './pages/forms-page.tsx';
@@ -40,6 +45,7 @@ const NAV: NavItem[] = [
   { path: 'forms', label: 'Forms', visible: hasAccount },
   { path: 'sites', label: 'Sites', visible: hasAccount },
   { path: 'usage', label: 'Usage', visible: hasAccount },
+  { path: 'billing', label: 'Billing', visible: hasAccount },
   { path: 'team', label: 'Team', visible: hasAccount },
   { path: 'keys', label: 'API keys', visible: isOwner },
   { path: 'audit', label: 'Audit & privacy', visible: isOwner },
@@ -121,10 +127,25 @@ export function App() {
   const state: SessionState = { session, setSession: (next) => (next ? setSession(next) : void signOut()), refresh };
   return (
     <SessionContext.Provider value={state}>
-      <Shell route={route} onSignOut={() => void signOut()}>
+      <SignedIn route={route} session={session} onSignOut={() => void signOut()} />
+    </SessionContext.Provider>
+  );
+}
+
+/** The signed-in console, with the account's billing kept for every page. */
+function SignedIn({ route, session, onSignOut }: { route: Route; session: Session; onSignOut(): void }) {
+  // Owners see a banner when a payment failed: the session says so when the service sends the
+  // status; otherwise (or to tell the grace period's end) the billing is asked for once, when the
+  // session starts.
+  const known = session.account?.billingStatus;
+  const eager = isOwner(session) && (known === undefined || known === 'past_due' || known === 'restricted');
+  const billing = useBillingLoader(session.account?.id ?? null, eager);
+  return (
+    <BillingContext.Provider value={billing}>
+      <Shell route={route} onSignOut={onSignOut}>
         <SignedInPage route={route} session={session} />
       </Shell>
-    </SessionContext.Provider>
+    </BillingContext.Provider>
   );
 }
 
@@ -140,6 +161,7 @@ function titleOf(route: Route): string {
     forms: route.segments.length === 1 ? 'Forms' : sub === 'edit' ? 'Edit form' : 'Inbox',
     sites: 'Sites',
     usage: 'Usage',
+    billing: 'Billing',
     keys: 'API keys',
     team: 'Team',
     audit: 'Audit & privacy',
@@ -164,6 +186,8 @@ function SignedInPage({ route, session }: { route: Route; session: Session }) {
       return <SitesPage />;
     case 'usage':
       return <UsagePage />;
+    case 'billing':
+      return <BillingPage route={route} />;
     case 'team':
       return <TeamPage />;
     case 'keys':
@@ -251,6 +275,7 @@ function Shell({ route, onSignOut, children }: { route: Route; onSignOut(): void
         </div>
       </header>
       {!session.user.emailVerified && <VerifyBanner email={session.user.email} />}
+      {isOwner(session) && <PaymentBanner onBillingPage={route.segments[0] === 'billing'} />}
       <main class="main" id="main" ref={main} tabIndex={-1} key={session.account?.id ?? 'none'}>
         {children}
       </main>
@@ -311,6 +336,37 @@ function VerifyBanner({ email }: { email: string }) {
         Resend the link
       </button>
       <StatusLine status={status.status} class="status-inline" />
+    </div>
+  );
+}
+
+/** A failed payment (past_due) or an account held to the free plan's limits (restricted), to owners. */
+function PaymentBanner({ onBillingPage }: { onBillingPage: boolean }) {
+  const { session } = useSession();
+  const billing = useBilling();
+  // The freshest word: the billing page's figures, else the session's.
+  const status: BillingStatus | undefined = billing.data?.status ?? session.account?.billingStatus;
+  if (status !== 'past_due' && status !== 'restricted') return null;
+  const data = billing.data;
+  const until = data ? graceEnd(data) : null;
+  const link = onBillingPage ? null : (
+    <a class="button button-small" href="#/billing">
+      {status === 'past_due' ? 'Update the card' : 'Go to billing'}
+    </a>
+  );
+  return (
+    <div class={`banner banner-${status === 'restricted' ? 'danger' : 'warn'}`} role="region" aria-label="Billing">
+      {status === 'past_due' ? (
+        <p>
+          <strong>The last payment failed.</strong> Update the card
+          {until ? ` by ${formatDateTime(until)}` : data ? ` within ${plural(data.graceDays, 'day')}` : ' soon'}; after that this account is held to the free plan's limits.
+        </p>
+      ) : (
+        <p>
+          <strong>The payment is overdue:</strong> this account is held to the free plan's limits (submissions past its quota are held) until a payment goes through.
+        </p>
+      )}
+      {link}
     </div>
   );
 }

@@ -6,7 +6,15 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, messageOf } from './api.ts';
 
-export type Status = { kind: 'ok' | 'busy'; text: string } | { kind: 'error'; text: string } | null;
+/** `link`: where to go about it (a plan limit points to the billing page). */
+export type Status = { kind: 'ok' | 'busy'; text: string } | { kind: 'error'; text: string; link?: { href: string; text: string } } | null;
+
+/** Where an error is put right, when the console has a page for it. */
+function remedyOf(error: unknown): { href: string; text: string } | undefined {
+  // 402 plan_limit (a site or a member past the plan's allowance): the plans are on #/billing.
+  if (error instanceof ApiError && error.code === 'plan_limit') return { href: '#/billing', text: 'See the plans' };
+  return undefined;
+}
 
 /** A page's status line: setOk("Saved."), setError(error), setBusy("Saving…"), clear(). */
 export function useStatus() {
@@ -15,7 +23,10 @@ export function useStatus() {
     status,
     ok: (text: string) => setStatus({ kind: 'ok', text }),
     busy: (text: string) => setStatus({ kind: 'busy', text }),
-    error: (error: unknown) => setStatus({ kind: 'error', text: messageOf(error) }),
+    error: (error: unknown) => {
+      const link = remedyOf(error);
+      setStatus({ kind: 'error', text: messageOf(error), ...(link ? { link } : {}) });
+    },
     clear: () => setStatus(null),
   };
 }
@@ -32,6 +43,12 @@ export function StatusLine({ status, class: className = '' }: { status: Status; 
       </p>
       <p role="alert" class={status?.kind === 'error' ? 'status status-error' : 'status status-empty'}>
         {status?.kind === 'error' ? status.text : ''}
+        {status?.kind === 'error' && status.link && (
+          <>
+            {' '}
+            <a href={status.link.href}>{status.link.text}</a>
+          </>
+        )}
       </p>
     </div>
   );

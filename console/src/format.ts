@@ -41,3 +41,26 @@ export function valueText(value: SubmissionValue | undefined): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${formatNumber(count)} ${count === 1 ? one : many}`;
 }
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/** An amount in cents of `currency` (ISO 4217, any case), e.g. $10.00; fractions of a cent kept to 4 digits. */
+export function formatMoney(cents: number, currency: string): string {
+  const code = currency.toUpperCase();
+  const fraction = Number.isInteger(cents) ? 'whole' : 'fraction';
+  const key = `${code}:${fraction}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, { style: 'currency', currency: code, ...(fraction === 'fraction' ? { maximumFractionDigits: 4 } : {}) });
+    moneyFormats.set(key, format);
+  }
+  return format.format(cents / 100);
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+
+/** A calendar day of the service (YYYY-MM-DD, UTC) as it reads, whatever the browser's time zone. */
+export function formatDay(day: string, offsetDays = 0): string {
+  const time = Date.parse(`${day.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(time) ? day : dayFormat.format(new Date(time + offsetDays * 86_400_000));
+}

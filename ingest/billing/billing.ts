@@ -20,6 +20,7 @@ import {
   listInvoices,
   listOwnerEmails,
   listPeriodUsage,
+  listSiteQuantityChanges,
   markMeterEventSent,
   recordQuotaAlert,
   recordStripeEvent,
@@ -28,6 +29,7 @@ import {
   saveMeterEvent,
   saveStatement,
   setStripeCustomer,
+  setStripeSiteQuantity,
   sumMeteredOverage,
   updateAccountBilling,
   upsertStripeInvoice,
@@ -210,6 +212,8 @@ export class Billing {
       throw new ConflictError('use_portal', 'To move to the free plan, cancel the subscription in the billing portal.');
     }
     const account = await this.account(actor.accountId);
+    // Checkout makes a new subscription: an account that has one changes plan in the portal.
+    if (account.stripeSubscriptionId) throw new ConflictError('use_portal', 'This account has a subscription: change the plan in the billing portal.');
     let customerId = account.stripeCustomerId;
     if (!customerId) {
       customerId = await this.stripe.createCustomer({ accountId: account.accountId, accountName: account.name, email: actor.email ?? '' });
@@ -473,6 +477,22 @@ export class Billing {
     }
   }
 
+  /**
+   * A plan with a fee per site bills the number of sites as the quantity of the subscription's
+   * per-site item: set it on Stripe when the account's sites changed since it was last set.
+   */
+  async syncSiteQuantities(): Promise<number> {
+    if (!this.stripe) return 0;
+    let synced = 0;
+    for (const change of await listSiteQuantityChanges(this.db)) {
+      const priceId = this.plans.get(change.plan).stripe?.sitePriceId;
+      if (priceId) await this.stripe.setSubscriptionQuantity(change.subscriptionId, priceId, change.sites);
+      await setStripeSiteQuantity(this.db, change.accountId, change.sites);
+      if (priceId) synced++;
+    }
+    return synced;
+  }
+
   /** Local billing mode: each closed period of a paying account gets its statement, once. */
   async closePeriods(now = new Date()): Promise<number> {
     if (this.stripe) return 0;
@@ -507,6 +527,8 @@ export class Billing {
     if (restricted.length) logger.warn({ accounts: restricted }, 'accounts restricted to the free plan after the payment grace period');
     const alerts = await this.sendQuotaAlerts(now);
     if (alerts) logger.info({ alerts }, 'quota alerts queued');
+    const sites = await this.syncSiteQuantities();
+    if (sites) logger.info({ accounts: sites }, 'per-site quantities set on Stripe');
     const metered = await this.reportOverage(now);
     if (metered.sent) logger.info(metered, 'overage reported to Stripe');
     const statements = await this.closePeriods(now);

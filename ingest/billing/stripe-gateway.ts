@@ -18,6 +18,8 @@ export interface StripeGateway {
     cancelUrl: string;
   }): Promise<string>;
   createPortalSession(customerId: string, returnUrl: string): Promise<string>;
+  /** Sets the quantity of the subscription's item for `priceId` (the per-site fee); false when it has none. */
+  setSubscriptionQuantity(subscriptionId: string, priceId: string, quantity: number): Promise<boolean>;
   /** One meter event; Stripe ignores a second event with the same identifier. */
   sendMeterEvent(input: { eventName: string; identifier: string; customerId: string; value: number; timestamp: number }): Promise<void>;
   /** The event, if the signature is right and fresh; throws otherwise. */
@@ -67,6 +69,14 @@ export function stripeGateway(settings: Readonly<Config['stripe']>): StripeGatew
     async createPortalSession(customerId, returnUrl) {
       const session = await stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
       return session.url;
+    },
+
+    async setSubscriptionQuantity(subscriptionId, priceId, quantity) {
+      const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+      const item = subscription.items.data.find((candidate) => candidate.price.id === priceId);
+      if (!item) return false;
+      if (item.quantity !== quantity) await stripe.subscriptionItems.update(item.id, { quantity, proration_behavior: 'create_prorations' });
+      return true;
     },
 
     async sendMeterEvent({ eventName, identifier, customerId, value, timestamp }) {

@@ -1,13 +1,21 @@
 // The embed script: /w.js (revalidated often, so a new release reaches every page within minutes)
 // and /w.<hash>.js (immutable, for a script tag pinned with its integrity hash). Readable from any
 // origin: a site owner may load it with crossorigin="anonymous" to check the SRI hash.
+// A pinned URL outlives its release: every build ever started is recorded (widget_releases), and
+// any instance serves any recorded build, so pinned tags keep working after an upgrade and while
+// old and new instances run side by side.
 
 import type { RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
+import type { Queryable } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ConsoleBundle } from '../services/console-bundle.ts';
 import type { WidgetBundle } from '../services/widget-bundle.ts';
+import { getWidgetRelease, type WidgetRelease } from '../store/widget-releases.ts';
 
-function sendScript(res: Response, widget: WidgetBundle, cacheControl: string): void {
+const HASH = /^[0-9a-f]{16}$/;
+
+function sendScript(res: Response, widget: WidgetRelease, cacheControl: string): void {
   res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Cache-Control', cacheControl);
@@ -15,7 +23,10 @@ function sendScript(res: Response, widget: WidgetBundle, cacheControl: string): 
   res.send(widget.code);
 }
 
-export function embedRoutes(widget: WidgetBundle) {
+export function embedRoutes(widget: WidgetBundle, db: Queryable) {
+  // Releases never change: one read from the database per older release and process is enough.
+  const releases = new LRUCache<string, WidgetRelease>({ max: 32 });
+
   const latest: RequestHandler = (req, res) => {
     if (req.get('if-none-match') === `"${widget.hash}"`) {
       res.status(304).end();
@@ -24,11 +35,15 @@ export function embedRoutes(widget: WidgetBundle) {
     sendScript(res, widget, 'public, max-age=300');
   };
 
-  const pinned: RequestHandler = (req, res) => {
-    if (req.params['hash'] !== widget.hash) {
-      throw new NotFoundError('not_found', 'There is no such version of the embed script; use /w.js.');
+  const pinned: RequestHandler = async (req, res) => {
+    const hash = String(req.params['hash']);
+    let release: WidgetRelease | null | undefined = hash === widget.hash ? widget : releases.get(hash);
+    if (!release && HASH.test(hash)) {
+      release = await getWidgetRelease(db, hash);
+      if (release) releases.set(hash, release);
     }
-    sendScript(res, widget, 'public, max-age=31536000, immutable');
+    if (!release) throw new NotFoundError('not_found', 'There is no such version of the embed script; use /w.js.');
+    sendScript(res, release, 'public, max-age=31536000, immutable');
   };
 
   /** /console/app.js: revalidated on every load (ETag), so the console is always the running version. */

@@ -1,7 +1,9 @@
 // The public, cookie-less routes a visitor's browser talks to: the form definition the widget
 // renders from, and the submission endpoint (JSON, text/plain JSON, or a plain HTML form post).
 
+import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { FORM_CSS } from '../../widget/embed/styles.ts';
 import { messagesFor } from '../../widget/i18n.ts';
 import { HONEYPOT_FIELD, TIME_TRAP_FIELD } from '../../widget/schema.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
@@ -27,6 +29,8 @@ export interface PublicFormDeps {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Part of every definition's ETag: a release that changes the rendered form's stylesheet is not answered 304. */
+const CSS_VERSION = createHash('sha256').update(FORM_CSS).digest('base64url').slice(0, 8);
 const EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Request-Id';
 
 function originOf(value: string | undefined): string | undefined {
@@ -154,6 +158,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       idempotencyKey: keyHeader ?? null,
       // (Express parses the query string on first read: most posts have none to parse.)
       lang: req.url.includes('lang=') && typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined,
+      retry: req.url.includes('retry=') && req.query['retry'] !== undefined && req.query['retry'] !== '0',
     });
     res.locals.outcome = outcome.duplicate ? 'duplicate' : outcome.status === 'spam' ? 'spam' : 'accepted';
     if (outcome.duplicate) res.setHeader('Idempotent-Replayed', 'true');
@@ -171,7 +176,7 @@ export function publicFormRoutes(deps: PublicFormDeps) {
     const asked = typeof req.query['lang'] === 'string' ? req.query['lang'] : undefined;
     // The visitor's language (the widget's data-lang, the page's lang, the browser's), else the form's.
     const { lang, messages } = messagesFor([asked, form.schema?.locale], form.schema?.messages);
-    const etag = `W/"${form.id}-${form.updatedAt.getTime()}-${lang}"`;
+    const etag = `W/"${form.id}-${form.updatedAt.getTime()}-${lang}-${CSS_VERSION}"`;
     res.setHeader('ETag', etag);
     // Revalidate every time: an edited form shows at once. A cached copy's older time token
     // only makes the time trap more lenient.
@@ -188,6 +193,9 @@ export function publicFormRoutes(deps: PublicFormDeps) {
       successMessage: form.schema?.successMessage ?? messages.sent,
       lang,
       messages,
+      // The stylesheet of a rendered form: sent here rather than in the script, which every page
+      // loads, enhanced forms included (widget/embed/styles.ts).
+      css: FORM_CSS,
       spam: {
         honeypot: HONEYPOT_FIELD,
         timeField: TIME_TRAP_FIELD,

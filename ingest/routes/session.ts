@@ -37,7 +37,9 @@ export function sessionRoutes(auth: ConsoleAuth, accounts: AccountService, publi
   /** What the console knows about who is signed in: the user, the account worked on, and every account they may switch to. */
   const present = async (session: SessionContext) => ({
     user: { id: session.userId, email: session.email, isPlatformAdmin: session.isPlatformAdmin, emailVerified: session.emailVerified },
-    account: session.accountId ? { id: session.accountId, name: session.accountName, role: session.role, plan: session.plan } : null,
+    account: session.accountId
+      ? { id: session.accountId, name: session.accountName, role: session.role, plan: session.plan, billingStatus: session.billingStatus }
+      : null,
     accounts: (await accounts.accounts(session.userId)).map((m) => ({ id: m.accountId, name: m.accountName, role: m.role })),
   });
 

@@ -1,12 +1,13 @@
-// What happens to a parsed submission: spam checks, the shared validator, the outbox jobs the
-// form's settings call for, then the group-committed write.
+// What happens to a parsed submission: the idempotency lookup, spam checks, the shared validator,
+// the outbox jobs the form's settings call for, then the group-committed write.
 
 import { LRUCache } from 'lru-cache';
+import type { Queryable } from '../db/database.ts';
 import { formatFieldError, messagesFor } from '../../widget/i18n.ts';
 import { validateSubmission, type CleanData, type FieldError } from '../../widget/validate.ts';
 import { ForbiddenError, ValidationError, type ErrorFields } from '../errors.ts';
 import type { PublicForm } from '../store/forms.ts';
-import type { JobKind, NewSubmission, SubmissionMeta } from '../store/submissions.ts';
+import { findSubmissionIdsByKeys, idempotencyMapKey, type JobKind, type NewSubmission, type SubmissionMeta } from '../store/submissions.ts';
 import type { CaptchaVerifier } from './captcha.ts';
 import { newSubmissionId } from './ids.ts';
 import { matchPatternSafely } from './safe-pattern.ts';
@@ -24,8 +25,11 @@ export interface SubmissionContext {
   idempotencyKey: string | null;
   /** The visitor's language (the widget sends its own), for the 422 messages. */
   lang?: string | undefined;
+  /** The widget sends this submission again (`?retry=`): an earlier attempt failed or its answer was lost. */
+  retry?: boolean | undefined;
 }
 
+/** `status` is this post's own verdict; a duplicate (the first answer replayed) reports 'new'. */
 export type IntakeOutcome = { id: string; status: 'new' | 'spam'; duplicate: boolean };
 
 // More links than this in one submission is what link spam looks like, not a contact request.
@@ -72,6 +76,8 @@ export class SubmissionIntake {
     private readonly writer: SubmissionWriter,
     private readonly secrets: Secrets,
     private readonly verifyCaptcha: CaptchaVerifier,
+    /** Where a repeated Idempotency-Key is looked up before anything else. */
+    private readonly db?: Queryable,
   ) {}
 
   private hashIp(ip: string): string {
@@ -84,18 +90,33 @@ export class SubmissionIntake {
   }
 
   async accept(form: PublicForm, body: SubmissionBody, context: SubmissionContext): Promise<IntakeOutcome> {
+    // A repeated Idempotency-Key gets the first answer, whatever else has changed since: a
+    // captcha token spent by the first attempt, an expired time token, an edited schema. Asked
+    // up front only for a retry (the widget marks them) or a form with a captcha: a first post
+    // without one costs no extra query (the write itself keeps a key stored once).
+    const key = context.idempotencyKey;
+    if (key !== null && this.db && (context.retry || form.settings.captcha)) {
+      const stored = await findSubmissionIdsByKeys(this.db, [{ formId: form.id, idempotencyKey: key }]);
+      const id = stored.get(idempotencyMapKey(form.id, key));
+      if (id !== undefined) return { id, status: 'new', duplicate: true };
+    }
+
     let spamReason: string | null = body.honeypot.trim() !== '' ? 'honeypot' : null;
     if (!spamReason) {
       const verdict = checkTimeToken(this.secrets.timeTrapKey, form.id, body.timeToken);
       if (verdict.spam) spamReason = verdict.reason;
     }
 
-    // A form with a challenge: a missing or failed token is refused (the visitor can solve it
-    // again); a provider that cannot be asked files the submission as spam rather than lose it.
+    // A form with a challenge: a missing or failed token is refused (the visitor, still on the
+    // page, can solve it again). A provider that cannot be asked, or a failed token on a retry,
+    // files the submission as spam rather than lose it: a retry may come long after the visitor
+    // left (sent from the widget's queue), with a token that expired meanwhile (Turnstile and
+    // hCaptcha tokens work once, for about five minutes), or spent by an attempt whose answer
+    // was lost. The owner finds it among spam, with the reason.
     if (!spamReason && form.settings.captcha) {
       const verdict = await this.verifyCaptcha(form.settings.captcha, body.captchaToken, context.ip);
-      if (verdict === 'bad') throw new ForbiddenError('captcha_failed', 'The captcha was not solved; please try again.');
-      if (verdict === 'unavailable') spamReason = 'captcha_unverified';
+      if (verdict === 'bad' && !context.retry) throw new ForbiddenError('captcha_failed', 'The captcha was not solved; please try again.');
+      if (verdict !== 'good') spamReason = verdict === 'bad' ? 'captcha_expired' : 'captcha_unverified';
     }
 
     let data: CleanData;

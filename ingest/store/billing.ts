@@ -227,18 +227,7 @@ export async function saveStatement(
 /** An invoice Stripe issued, as its webhooks describe it (inserted, or updated by its Stripe id). */
 export async function upsertStripeInvoice(
   db: Queryable,
-  input: {
-    accountId: string;
-    stripeInvoiceId: string;
-    periodStart: string;
-    periodEnd: string;
-    plan: string;
-    lines: InvoiceLine[];
-    totalCents: number;
-    currency: string;
-    status: Invoice['status'];
-    hostedUrl: string | null;
-  },
+  input: Omit<Invoice, 'id' | 'createdAt' | 'stripeInvoiceId'> & { accountId: string; stripeInvoiceId: string },
 ): Promise<void> {
   await db.query(
     `insert into invoices (account_id, stripe_invoice_id, period_start, period_end, plan, lines, total_cents, currency, status, hosted_url)
@@ -347,4 +336,21 @@ export async function restrictAfterGrace(db: Queryable, graceDays: number): Prom
     [graceDays],
   );
   return rows.map((row) => row.id);
+}
+
+/** Subscribed accounts whose number of sites differs from the quantity last set on Stripe. */
+export async function listSiteQuantityChanges(
+  db: Queryable,
+): Promise<{ accountId: string; plan: string; subscriptionId: string; sites: number }[]> {
+  const rows = await db.query<{ id: string; plan: string; stripe_subscription_id: string; sites: number }>(
+    `select a.id, a.plan, a.stripe_subscription_id, (select count(*)::int from sites s where s.account_id = a.id) as sites
+       from accounts a
+      where a.stripe_subscription_id is not null and a.billing_status in ('active', 'trialing', 'past_due')
+        and a.stripe_site_quantity is distinct from (select count(*)::int from sites s where s.account_id = a.id)`,
+  );
+  return rows.map((row) => ({ accountId: row.id, plan: row.plan, subscriptionId: row.stripe_subscription_id, sites: row.sites }));
+}
+
+export async function setStripeSiteQuantity(db: Queryable, accountId: string, quantity: number): Promise<void> {
+  await db.query('update accounts set stripe_site_quantity = $2 where id = $1', [accountId, quantity]);
 }

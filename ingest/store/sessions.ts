@@ -14,6 +14,7 @@ export interface SessionContext {
   accountName: string | null;
   role: Role | null;
   plan: string | null;
+  billingStatus: string | null;
   expiresAt: Date;
 }
 
@@ -45,10 +46,11 @@ export async function getSessionContext(db: Queryable, id: string): Promise<Sess
     account_name: string | null;
     role: Role | null;
     plan: string | null;
+    billing_status: string | null;
     expires_at: Date;
   }>(
     `select s.id, s.user_id, u.email, u.is_platform_admin, u.email_verified_at is not null as email_verified,
-            m.account_id, a.name as account_name, m.role, a.plan, s.expires_at
+            m.account_id, a.name as account_name, m.role, a.plan, a.billing_status, s.expires_at
        from sessions s
        join users u on u.id = s.user_id
        left join lateral (
@@ -72,6 +74,7 @@ export async function getSessionContext(db: Queryable, id: string): Promise<Sess
     accountName: row.account_name,
     role: row.role,
     plan: row.plan,
+    billingStatus: row.billing_status,
     expiresAt: row.expires_at,
   };
 }

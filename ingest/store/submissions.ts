@@ -174,8 +174,7 @@ const VISIBLE_DATA = "case when status = 'held' then null else data end as data"
 function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sql: string; params: unknown[] } {
   return {
     sql: `(case when $3::text is null then status <> 'spam' else status = $3::text end)
-        and ($4::text is null or (status <> 'held' and exists (
-              select 1 from jsonb_each_text(data) as field where field.value ilike '%' || $4::text || '%')))
+        and ($4::text is null or (status <> 'held' and submission_text(data) ilike '%' || $4::text || '%'))
         and ($5::timestamptz is null or created_at >= $5::timestamptz)
         and ($6::timestamptz is null or created_at < $6::timestamptz)`,
     params: [query.status ?? null, query.q ? escapeLike(query.q) : null, query.from ?? null, query.to ?? null],

@@ -1,4 +1,7 @@
-// `npm run bench`: measures the submission path. Loads POST /v1/f/:formId on PostgreSQL with the
+// `npm run bench`: the submission benchmark below, then the console benchmark (console.ts).
+// BENCH=submission or BENCH=console runs one of them alone.
+//
+// The submission benchmark loads POST /v1/f/:formId on PostgreSQL with the
 // full pipeline (the real service, LOG_LEVEL=info, logs to a file) and, in the same run, a bare
 // Express app answering 201 to the same request; writes test/bench/results.json.
 // Goal: the full pipeline reaches at least 0.8 of bare Express's requests/s, with p99 under 50 ms.
@@ -15,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createPostgresSchema } from '../helpers/databases.ts';
 import { freePort } from '../helpers/ports.ts';
+import { runConsoleBenchmark } from './console.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = path.join(ROOT, 'test/bench/results.json');
@@ -258,7 +262,13 @@ async function countStored(url: string): Promise<number> {
   }
 }
 
-main().catch((error: unknown) => {
+async function runSelected(which: string): Promise<void> {
+  if (!['all', 'submission', 'console'].includes(which)) throw new Error(`BENCH must be all, submission or console, not ${which}`);
+  if (which !== 'console') await main();
+  if (which !== 'submission') await runConsoleBenchmark();
+}
+
+runSelected(process.env['BENCH'] ?? 'all').catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

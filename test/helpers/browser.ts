@@ -52,3 +52,27 @@ export async function watchPage(page: Page): Promise<PageProblems> {
   });
   return problems;
 }
+
+interface AXNode {
+  ignored?: boolean;
+  role?: { value?: string };
+  name?: { value?: string };
+  description?: { value?: string };
+}
+
+/**
+ * What a screen reader hears as the description of the control with this role and accessible
+ * name: Chromium's own accessibility tree (through the DevTools protocol), which, unlike the DOM,
+ * also reads hidden elements a control's aria-describedby points to.
+ */
+export async function accessibleDescription(page: Page, role: string, name: string): Promise<string> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: AXNode[] };
+    const matches = nodes.filter((node) => !node.ignored && node.role?.value === role && node.name?.value === name);
+    if (matches.length !== 1) throw new Error(`${matches.length} accessible ${role}s named ${JSON.stringify(name)}`);
+    return matches[0]?.description?.value ?? '';
+  } finally {
+    await cdp.detach();
+  }
+}

@@ -1,6 +1,6 @@
 // A stand-in for the parts of Stripe's API Formline calls, on 127.0.0.1, answering with the
 // documented shapes and recording every request: customers, Checkout sessions, billing portal
-// sessions and Billing Meter events. Like Stripe, it replays the first answer to a request that
+// sessions, subscriptions and their items, and Billing Meter events. Like Stripe, it replays the first answer to a request that
 // repeats an Idempotency-Key, and it bills a meter event identifier once however often it is sent.
 
 import http from 'node:http';
@@ -24,6 +24,10 @@ export interface StripeStandIn {
   billed(): Map<string, number>;
   /** The next meter event request fails with this status (once), e.g. 500. */
   failNextMeterEvent(status: number): void;
+  /** A subscription Stripe knows, with its items (price and quantity), as Checkout would have made it. */
+  addSubscription(id: string, customer: string, items: { price: string; quantity: number }[]): void;
+  /** The items of a subscription as they stand now. */
+  subscriptionItems(id: string): { id: string; price: string; quantity: number }[];
   close(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   const replies = new Map<string, { status: number; body: unknown }>();
   const meter = new Map<string, { customer: string; value: number }>();
   let failNext: number | undefined;
+  const subscriptions = new Map<string, { customer: string; items: { id: string; price: string; quantity: number }[] }>();
   let seq = 0;
   const id = (prefix: string) => `${prefix}_test${String(++seq).padStart(14, '0')}`;
 
@@ -89,6 +94,31 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
         },
       };
     }
+    const subscriptionPath = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && subscriptionPath) {
+      const subscription = subscriptions.get(subscriptionPath[1] as string);
+      if (!subscription) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such subscription' } } };
+      return {
+        status: 200,
+        body: {
+          id: subscriptionPath[1],
+          object: 'subscription',
+          customer: subscription.customer,
+          status: 'active',
+          items: {
+            object: 'list',
+            data: subscription.items.map((item) => ({ id: item.id, object: 'subscription_item', quantity: item.quantity, price: { id: item.price, object: 'price' } })),
+          },
+        },
+      };
+    }
+    const itemPath = /^\/v1\/subscription_items\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && itemPath) {
+      const item = [...subscriptions.values()].flatMap((sub) => sub.items).find((candidate) => candidate.id === itemPath[1]);
+      if (!item) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such subscription item' } } };
+      if (params['quantity'] !== undefined) item.quantity = Number(params['quantity']);
+      return { status: 200, body: { id: item.id, object: 'subscription_item', quantity: item.quantity, price: { id: item.price, object: 'price' } } };
+    }
     return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${path}).` } } };
   };
 
@@ -121,6 +151,12 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
     },
     failNextMeterEvent(status) {
       failNext = status;
+    },
+    addSubscription(subscriptionId, customer, items) {
+      subscriptions.set(subscriptionId, { customer, items: items.map((item) => ({ ...item, id: id('si') })) });
+    },
+    subscriptionItems(subscriptionId) {
+      return (subscriptions.get(subscriptionId)?.items ?? []).map((item) => ({ ...item }));
     },
     async close() {
       server.closeAllConnections();

@@ -9,6 +9,7 @@ import { flush } from './send.ts';
 
 interface Api {
   mount(element: Element, options?: MountOptions): void;
+  /** Calls made before the script loaded (the stub pushes each call's `arguments`). */
   q?: ArrayLike<unknown>[];
 }
 
@@ -18,7 +19,7 @@ declare global {
   }
 }
 
-const ORIGIN = new URL((document.currentScript as HTMLScriptElement | null)?.src || '/', location.href).origin;
+const ORIGIN = new URL((document.currentScript as HTMLScriptElement | null)?.src || '/', location as unknown as URL).origin;
 const mounted = new WeakSet<Element>();
 
 async function mount(element: HTMLElement, given?: MountOptions): Promise<void> {
@@ -26,7 +27,7 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
   mounted.add(element);
   const options: MountOptions & { formline?: string } = { ...element.dataset, ...given };
   // (A language tag is letters, digits and hyphens: safe in a query string as it is.)
-  const lang = options.lang || element.closest('[lang]')?.getAttribute('lang') || navigator.language;
+  const lang = options.lang || element.closest<HTMLElement>('[lang]')?.lang || navigator.language;
   const form = element instanceof HTMLFormElement && element;
   // Where posts go: an enhanced form's own action, else the form named by data-formline.
   const action = form ? form.action : `${ORIGIN}/v1/f/${options.form || options.formline}`;
@@ -36,15 +37,15 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
     definition: () => definition,
     url: action + (action.includes('?') ? '&' : '?') + 'lang=' + lang,
   };
-  const load = fetch(`${ORIGIN}/v1/forms/${options.form || /\/v1\/f\/([^/?#]+)/.exec(action)?.[1]}?lang=${lang}`)
+  const load = fetch(`${ORIGIN}/v1/forms/${/\/v1\/f\/([^/?#]+)/.exec(action)?.[1]}?lang=${lang}`)
     .then((response) => (response.ok ? response.json() : null))
     .catch(() => null) as Promise<Definition | null>;
   let definition: Definition | null = null;
 
   if (form) {
     // The live region: a status line at the end of the form (p[role=status], for the page's CSS).
-    form.insertAdjacentHTML('beforeend', '<p role=status></p>');
-    const status = form.lastElementChild as HTMLElement;
+    const status = form.appendChild(document.createElement('p'));
+    status.setAttribute('role', 'status');
     control({ ...setup, form, status });
     definition = await load;
   } else {
@@ -67,19 +68,15 @@ async function mount(element: HTMLElement, given?: MountOptions): Promise<void> 
 const queued = window.formline?.q;
 const api: Api = {
   mount(element, options) {
-    // Never into the host page: not a throw, not an unhandled rejection.
-    try {
-      mount(element as HTMLElement, options).catch(() => {});
-    } catch {
-      // ignored
-    }
+    // Never into the host page: an async function does not throw, and its rejection is caught.
+    mount(element as HTMLElement, options).catch(() => {});
   },
 };
 if (!window.formline || queued) {
   window.formline = api;
   const start = () => {
     document.querySelectorAll('[data-formline]').forEach((element) => api.mount(element));
-    for (const call of Array.from(queued ?? [])) api.mount(call[0] as Element, call[1] as MountOptions);
+    for (const call of queued ?? []) api.mount(call[0] as Element, call[1] as MountOptions);
   };
   if (document.readyState == 'loading') addEventListener('DOMContentLoaded', start);
   else start();

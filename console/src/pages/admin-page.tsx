@@ -8,12 +8,17 @@ import { TextField } from '../controls.tsx';
 import { LoadError, Loading, PageHeader } from '../feedback.tsx';
 import { formatDate, formatNumber } from '../format.ts';
 import { useResource } from '../use-resource.ts';
+import { BILLING_STATUS } from './billing/billing-terms.ts';
 
 export function AdminPage() {
   const accounts = useResource(() => api.get<Items<AdminAccount>>('/api/admin/accounts'), []);
   const [filter, setFilter] = useState('');
   const needle = filter.trim().toLowerCase();
-  const shown = (accounts.data?.items ?? []).filter((account) => !needle || account.name.toLowerCase().includes(needle) || account.plan.toLowerCase().includes(needle));
+  const shown = (accounts.data?.items ?? []).filter(
+    (account) =>
+      !needle ||
+      [account.name, account.plan, account.billingStatus ?? 'none', BILLING_STATUS[account.billingStatus ?? 'none'] ?? ''].some((text) => text.toLowerCase().includes(needle)),
+  );
   const total = shown.reduce((sum, account) => sum + account.submissionsThisPeriod, 0);
   return (
     <>
@@ -26,7 +31,7 @@ export function AdminPage() {
             <h2 id="accounts-title">
               Accounts <span class="muted">· {formatNumber(shown.length)}</span>
             </h2>
-            <TextField class="field-compact" label="Filter by name or plan" type="search" value={filter} onInput={setFilter} />
+            <TextField class="field-compact" label="Filter by name, plan or billing status" type="search" value={filter} onInput={setFilter} />
           </div>
           <div class="table-wrap">
             <table class="table">
@@ -55,7 +60,11 @@ export function AdminPage() {
                     <td class="numeric">{formatNumber(account.sites)}</td>
                     <td class="numeric">{formatNumber(account.members)}</td>
                     <td class="numeric">{formatNumber(account.submissionsThisPeriod)}</td>
-                    <td>{account.billingStatus ?? <span class="muted">none</span>}</td>
+                    <td>
+                      <span class={`badge badge-billing-${account.billingStatus ?? 'none'}`} title={account.billingStatus ?? 'none'}>
+                        {BILLING_STATUS[account.billingStatus ?? 'none'] ?? account.billingStatus}
+                      </span>
+                    </td>
                     <td>{formatDate(account.createdAt)}</td>
                   </tr>
                 ))}

@@ -1,12 +1,13 @@
-// #/forms (?site=): every form of the account by site, with its new and total submissions, and a
-// way to create one (it opens in the editor, with a starter set of fields).
+// #/forms (?site=): every form of the account by site, and a way to create one (it opens in the
+// editor, with a starter set of fields). No submission counts: the list would have to count every
+// form's submissions, which costs too much on forms with millions of them; the inbox shows them.
 
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
 import type { Form, Items, Site } from '../api-types.ts';
 import { errorAt, SelectField, TextField } from '../controls.tsx';
 import { LoadError, Loading, PageHeader, StatusLine, useStatus } from '../feedback.tsx';
-import { formatDate, formatNumber } from '../format.ts';
+import { formatDate } from '../format.ts';
 import { navigate, useRoute } from '../router.ts';
 import { useResource } from '../use-resource.ts';
 import { STARTER_SCHEMA } from './form-editor/schema-draft.ts';
@@ -69,12 +70,6 @@ function SiteForms({ site, forms }: { site: Site; forms: Form[] }) {
                 <th scope="col" class="hide-narrow">
                   ID
                 </th>
-                <th scope="col" class="numeric">
-                  New
-                </th>
-                <th scope="col" class="numeric">
-                  Total
-                </th>
                 <th scope="col" class="hide-narrow">
                   Updated
                 </th>
@@ -92,8 +87,6 @@ function SiteForms({ site, forms }: { site: Site; forms: Form[] }) {
                   <td class="hide-narrow">
                     <code>{form.id}</code>
                   </td>
-                  <td class="numeric">{!form.counts ? '–' : form.counts.new > 0 ? <span class="badge badge-new">{formatNumber(form.counts.new)}</span> : '0'}</td>
-                  <td class="numeric">{form.counts ? formatNumber(form.counts.total) : '–'}</td>
                   <td class="hide-narrow">{formatDate(form.updatedAt)}</td>
                   <td class="row-actions">
                     <a class="button button-small" href={`#/forms/${encodeURIComponent(form.id)}`} aria-label={`Inbox of ${form.name}`}>

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Definition } from '../../../../widget/embed/controller.ts';
 import { renderForm } from '../../../../widget/embed/render.tsx';
+import { FORM_CSS } from '../../../../widget/embed/styles.ts';
 import { messagesFor } from '../../../../widget/i18n.ts';
 import type { FormSchema } from '../../../../widget/schema.ts';
 
@@ -16,6 +17,7 @@ export function previewDefinition(schema: FormSchema | null): Definition {
     redirectUrl: null,
     successMessage: schema?.successMessage ?? messages.sent,
     messages,
+    css: FORM_CSS,
     // A stand-in: the preview never posts, so no real time-trap token is needed.
     spam: { timeToken: 'preview' },
     captcha: null,

@@ -1,13 +1,21 @@
 // The inbox's search box, status filter and date range. A status change applies at once; the
 // text and dates apply with the Search button (or Enter).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { SelectField, TextField } from '../../controls.tsx';
 import { hasFilters, STATUS_FILTERS, type Filters, type StatusFilter } from './filters.ts';
 
 export function InboxFilters({ filters, onApply }: { filters: Filters; onApply(filters: Filters): void }) {
   const [draft, setDraft] = useState(filters);
-  useEffect(() => setDraft(filters), [filters.q, filters.status, filters.from, filters.to]);
+  // When the address changes (a link, the back button, a status applied), the fields it changed
+  // follow it; what the visitor is typing in the others meanwhile is kept.
+  const applied = useRef(filters);
+  useEffect(() => {
+    const before = applied.current;
+    applied.current = filters;
+    const follow = <K extends keyof Filters>(key: K, current: Filters): Filters[K] => (before[key] !== filters[key] ? filters[key] : current[key]);
+    setDraft((current) => ({ q: follow('q', current), status: follow('status', current), from: follow('from', current), to: follow('to', current) }));
+  }, [filters.q, filters.status, filters.from, filters.to]);
 
   const submit = (event: Event) => {
     event.preventDefault();

@@ -1,6 +1,7 @@
 // #/forms/:id (?q=&status=&from=&to=&submission=): a form's submissions, newest first, with
 // "load more" through the keyset cursor, search and filters, batch actions on the selected rows,
-// the export of the current view and the detail panel of one submission.
+// the export of the current view and the detail panel of one submission. When the account holds
+// submissions over its plan's quota, a notice says how many (from the billing, GET /api/billing).
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../../api.ts';
@@ -8,6 +9,7 @@ import type { Form, Page, Submission, SubmissionDetail as Detail } from '../../a
 import { ConfirmButton, LoadError, Loading, PageHeader, StatusLine, useStatus } from '../../feedback.tsx';
 import { formatNumber, plural } from '../../format.ts';
 import { href, navigate, type Route } from '../../router.ts';
+import { useBilling } from '../../billing-state.ts';
 import { isOwner, useSession } from '../../session.ts';
 import { useResource } from '../../use-resource.ts';
 import { ExportPanel } from './export-panel.tsx';
@@ -17,6 +19,8 @@ import { SubmissionDetail } from './submission-detail.tsx';
 import { SubmissionList } from './submission-list.tsx';
 
 const PAGE_SIZE = 50;
+/** How old the account's held count may be when an inbox opens. */
+const HELD_COUNT_MAX_AGE_MS = 30_000;
 
 type BatchAction = 'read' | 'new' | 'spam' | 'delete';
 
@@ -34,8 +38,12 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [loadingMore, setLoadingMore] = useState(false);
   const status = useStatus();
+  const billing = useBilling();
 
   useEffect(() => setSelected(new Set()), [formId, filterKey]);
+  useEffect(() => {
+    void billing.ensure(HELD_COUNT_MAX_AGE_MS);
+  }, [formId]);
 
   const path = `/forms/${encodeURIComponent(formId)}`;
   const linkTo = (submissionId: string | null, next: Filters = filters) => href(path, { ...filterParams(next), submission: submissionId });
@@ -103,6 +111,15 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
         </a>
       </PageHeader>
       <LoadError error={form.error} retry={form.reload} />
+      {(billing.data?.period.held ?? 0) > 0 && (
+        <HeldNotice
+          held={billing.data?.period.held ?? 0}
+          planName={billing.data?.plan.name ?? ''}
+          showing={filters.status === 'held'}
+          showHeld={linkTo(null, { ...filters, status: 'held' })}
+          owner={owner}
+        />
+      )}
       <InboxFilters filters={filters} onApply={apply} />
       <div class={`inbox ${openId ? 'has-detail' : ''}`}>
         <section class="inbox-list" aria-labelledby="list-title">
@@ -183,5 +200,26 @@ export function InboxPage({ formId, route }: { formId: string; route: Route }) {
       </div>
       <ExportPanel formId={formId} filters={filters} />
     </>
+  );
+}
+
+/** The account's submissions held over its plan's quota (every form's), and where to release them. */
+function HeldNotice({ held, planName, showing, showHeld, owner }: { held: number; planName: string; showing: boolean; showHeld: string; owner: boolean }) {
+  return (
+    <div class="notice notice-warn" role="region" aria-label="Held submissions">
+      <p>
+        <strong>{plural(held, 'submission')} held</strong> over the {planName} plan's quota in this account: kept, but not shown or announced until the plan is upgraded.
+      </p>
+      <div class="notice-actions">
+        {!showing && (
+          <a class="button button-small" href={showHeld}>
+            Show held
+          </a>
+        )}
+        <a class="button button-small button-primary" href="#/billing">
+          {owner ? 'Upgrade to see them' : 'See the plans'}
+        </a>
+      </div>
+    </div>
   );
 }

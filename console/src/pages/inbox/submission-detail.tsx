@@ -8,7 +8,7 @@ import type { Delivery, Items, SubmissionDetail as Detail, SubmissionStatus } fr
 import { ConfirmButton, LoadError, Loading, StatusLine, useStatus } from '../../feedback.tsx';
 import { formatDateTime, valueText } from '../../format.ts';
 import { useResource } from '../../use-resource.ts';
-import { StatusBadge } from './status-badge.tsx';
+import { HeldNote, StatusBadge } from './status-badge.tsx';
 
 export interface SubmissionDetailProps {
   submissionId: string;
@@ -24,7 +24,7 @@ const VIA: Record<string, string> = { json: 'JSON (the embed script or an API ca
 const DELIVERY_STATUS: Record<Delivery['status'], string> = { queued: 'Queued', running: 'Sending', done: 'Sent', dead: 'Failed' };
 
 /** The fields in the schema's order, then anything else the submission holds. */
-function fieldRows(schema: FormSchema | null, data: Detail['data']): { name: string; label: string }[] {
+function fieldRows(schema: FormSchema | null, data: NonNullable<Detail['data']>): { name: string; label: string }[] {
   const rows = (schema?.fields ?? []).map((field) => ({ name: field.name, label: field.label ?? field.name }));
   for (const name of Object.keys(data)) if (!rows.some((row) => row.name === name)) rows.push({ name, label: name });
   return rows;
@@ -83,6 +83,7 @@ export function SubmissionDetail({ submissionId, schema, owner, onChanged, onDel
         <>
           <div class="detail-actions">
             <StatusBadge status={data.status} />
+            {/* A held submission cannot be marked (409 submission_held): it waits for an upgrade. */}
             {data.status === 'new' && (
               <button type="button" class="button button-small" onClick={() => mark('read', 'Marked as read.')}>
                 Mark read
@@ -98,9 +99,11 @@ export function SubmissionDetail({ submissionId, schema, owner, onChanged, onDel
                 Not spam
               </button>
             ) : (
-              <button type="button" class="button button-small" onClick={() => mark('spam', 'Marked as spam: it is filed under Spam.')}>
-                Mark spam
-              </button>
+              data.status !== 'held' && (
+                <button type="button" class="button button-small" onClick={() => mark('spam', 'Marked as spam: it is filed under Spam.')}>
+                  Mark spam
+                </button>
+              )
             )}
             {owner && (
               <ConfirmButton
@@ -117,18 +120,26 @@ export function SubmissionDetail({ submissionId, schema, owner, onChanged, onDel
               </ConfirmButton>
             )}
           </div>
-          {data.status === 'held' && <p class="hint">Held: it arrived over the plan's monthly quota and is kept; upgrading the plan releases it.</p>}
           <StatusLine status={status.status} />
 
           <h3 class="small-heading">Fields</h3>
-          <dl class="values">
-            {fieldRows(schema, data.data).map((row) => (
-              <div key={row.name}>
-                <dt>{row.label}</dt>
-                <dd class="value">{data.data[row.name] === undefined ? <span class="muted">(not sent)</span> : valueText(data.data[row.name]) || <span class="muted">(empty)</span>}</dd>
-              </div>
-            ))}
-          </dl>
+          {data.data === null ? (
+            <p class="held-notice">
+              <HeldNote />. It is kept, unseen and unannounced, and upgrading the plan releases it with its values.
+            </p>
+          ) : (
+            <dl class="values">
+              {fieldRows(schema, data.data).map((row) => {
+                const value = data.data?.[row.name];
+                return (
+                  <div key={row.name}>
+                    <dt>{row.label}</dt>
+                    <dd class="value">{value === undefined ? <span class="muted">(not sent)</span> : valueText(value) || <span class="muted">(empty)</span>}</dd>
+                  </div>
+                );
+              })}
+            </dl>
+          )}
 
           <h3 class="small-heading">Details</h3>
           <dl class="facts">

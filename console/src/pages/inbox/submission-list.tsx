@@ -1,10 +1,11 @@
 // The inbox list: newest first, a checkbox per row for batch actions, the first few values of
-// each submission as text (never as HTML), and a link that opens it in the detail panel.
+// each submission as text (never as HTML), and a link that opens it in the detail panel. A held
+// submission (over a free plan's quota) comes without its values: it says so instead.
 
 import type { FormSchema } from '../../../../widget/schema.ts';
 import type { Submission } from '../../api-types.ts';
 import { formatDateTime, valueText } from '../../format.ts';
-import { StatusBadge } from './status-badge.tsx';
+import { HeldNote, StatusBadge } from './status-badge.tsx';
 
 /** The columns that summarise a row: the schema's first visible fields, else the first keys seen. */
 export function summaryColumns(schema: FormSchema | null, items: readonly Submission[], count: number): { name: string; label: string }[] {
@@ -15,7 +16,7 @@ export function summaryColumns(schema: FormSchema | null, items: readonly Submis
       .map((field) => ({ name: field.name, label: field.label ?? field.name }));
   }
   const names: string[] = [];
-  for (const item of items) for (const key of Object.keys(item.data)) if (!names.includes(key) && names.length < count) names.push(key);
+  for (const item of items) for (const key of Object.keys(item.data ?? {})) if (!names.includes(key) && names.length < count) names.push(key);
   return names.map((name) => ({ name, label: name }));
 }
 
@@ -73,11 +74,17 @@ export function SubmissionList({ items, schema, columns: count, selected, openId
                 <td>
                   <StatusBadge status={item.status} />
                 </td>
-                {columns.map((column) => (
-                  <td key={column.name} class="value-cell">
-                    {valueText(item.data[column.name])}
+                {item.data === null ? (
+                  <td class="held-cell" colSpan={Math.max(1, columns.length)}>
+                    <HeldNote />
                   </td>
-                ))}
+                ) : (
+                  columns.map((column) => (
+                    <td key={column.name} class="value-cell">
+                      {valueText(item.data?.[column.name])}
+                    </td>
+                  ))
+                )}
               </tr>
             );
           })}
