@@ -161,7 +161,7 @@ export interface SubmissionQuery {
   after?: { createdAt: Date; id: string } | undefined;
   /** One status, or undefined for every status but spam. */
   status?: SubmissionStatus | undefined;
-  /** Case-insensitive text anywhere in the values (not the field names). */
+  /** Words that must each begin a word of some value (not of the field names), any letter case (sql/0025). */
   q?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
@@ -174,10 +174,10 @@ const VISIBLE_DATA = "case when status = 'held' then null else data end as data"
 function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sql: string; params: unknown[] } {
   return {
     sql: `(case when $3::text is null then status <> 'spam' else status = $3::text end)
-        and ($4::text is null or (status <> 'held' and submission_text(data) ilike '%' || $4::text || '%'))
+        and ($4::text is null or (status <> 'held' and submission_words(data) @@ submission_query($4::text)))
         and ($5::timestamptz is null or created_at >= $5::timestamptz)
         and ($6::timestamptz is null or created_at < $6::timestamptz)`,
-    params: [query.status ?? null, query.q ? escapeLike(query.q) : null, query.from ?? null, query.to ?? null],
+    params: [query.status ?? null, query.q || null, query.from ?? null, query.to ?? null],
   };
 }
 
@@ -307,10 +307,6 @@ export async function listUsageByDay(
     [accountId, from, to],
   );
   return rows;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
 /** The usage counters of a site for one UTC day (tests and the console's usage page). */
