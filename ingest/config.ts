@@ -91,6 +91,7 @@ const envSchema = z.object({
   WHATSAPP_DIGEST_SECONDS: positiveInt(60),
   AUTORESPONSES_PER_ADDRESS_PER_DAY: positiveInt(3),
   RETENTION_SWEEP_MINUTES: positiveInt(60),
+  SEARCH_INDEX_INTERVAL_MS: positiveInt(1000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -166,6 +167,8 @@ export interface Config {
     autoresponsesPerAddressPerDay: number;
     /** How often a worker deletes submissions past their form's retention. */
     retentionSweepMs: number;
+    /** How often a worker adds new submissions to the search index. */
+    searchIndexMs: number;
   };
 }
 
@@ -256,6 +259,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       autoresponsesPerAddressPerDay: e.AUTORESPONSES_PER_ADDRESS_PER_DAY,
       retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
+      searchIndexMs: e.SEARCH_INDEX_INTERVAL_MS,
     }),
   };
   return Object.freeze(config);

@@ -14,6 +14,7 @@ import { Billing } from './billing/billing.ts';
 import { stripeGateway } from './billing/stripe-gateway.ts';
 import { AccountMail } from './services/account-mail.ts';
 import { startRetentionSweep } from './services/retention.ts';
+import { startSearchIndexer } from './services/search-indexer.ts';
 import { every } from './services/schedule.ts';
 import { backoffMs } from './notify/backoff.ts';
 import type { Channel, ChannelResult } from './notify/channel.ts';
@@ -81,6 +82,7 @@ export function startWorker(deps: {
   const mailer = deps.accountMail ?? accountMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, consoleUrl: `${config.publicUrl}/console/` });
   const log = logger.child({ component: 'worker' });
   const retention = startRetentionSweep(db, logger, config.worker.retentionSweepMs);
+  const searchIndexer = startSearchIndexer(db, logger, config.worker.searchIndexMs);
   const billing =
     deps.billing ??
     new Billing(db, config.plans, stripeGateway(config.stripe), new AccountMail(config.publicUrl), {
@@ -248,6 +250,7 @@ export function startWorker(deps: {
       mailer.close?.();
       await leases.stop();
       await retention.stop();
+      await searchIndexer.stop();
       await billingSweep.stop();
     },
   };

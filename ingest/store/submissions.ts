@@ -161,7 +161,10 @@ export interface SubmissionQuery {
   after?: { createdAt: Date; id: string } | undefined;
   /** One status, or undefined for every status but spam. */
   status?: SubmissionStatus | undefined;
-  /** Words that must each begin a word of some value (not of the field names), any letter case (sql/0025). */
+  /**
+   * Words that must each begin a word of some value (not of the field names), any letter case:
+   * through the search index, and among the submissions stored since it was last filled (sql/0025).
+   */
   q?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
@@ -174,7 +177,13 @@ const VISIBLE_DATA = "case when status = 'held' then null else data end as data"
 function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sql: string; params: unknown[] } {
   return {
     sql: `(case when $3::text is null then status <> 'spam' else status = $3::text end)
-        and ($4::text is null or (status <> 'held' and submission_words(data) @@ submission_query($4::text)))
+        and ($4::text is null or (status <> 'held' and id in (
+              select x.submission_id from submission_search x
+               where x.form_id = $1 and x.words @@ submission_query($4::text)
+              union all
+              select r.id from submissions r
+               where r.form_id = $1 and r.id > (select indexed_through from search_progress)
+                 and submission_words(r.data) @@ submission_query($4::text))))
         and ($5::timestamptz is null or created_at >= $5::timestamptz)
         and ($6::timestamptz is null or created_at < $6::timestamptz)`,
     params: [query.status ?? null, query.q || null, query.from ?? null, query.to ?? null],

@@ -1,0 +1,53 @@
+// The search index of submissions (sql/0025): filled after the fact by the workers, a batch at a
+// time in id order (ids are UUIDv7, in time order).
+
+import type { Queryable } from '../db/database.ts';
+
+/** The smallest UUIDv7 of a moment: every id made before it sorts below it. */
+export function uuidV7Floor(at: Date): string {
+  const hex = Math.max(0, Math.floor(at.getTime())).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+/**
+ * Indexes up to `limit` submissions after the last indexed one and made before `before` (an id
+ * bound: submissions made since may still be committing), and moves the mark past them.
+ * Returns how many were indexed.
+ */
+export async function indexNextSubmissions(db: Queryable, before: string, limit: number): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `with todo as (
+       select s.id, s.form_id, s.data from submissions s
+        where s.id > (select indexed_through from search_progress) and s.id < $1::uuid
+        order by s.id limit $2
+     ), indexed as (
+       insert into submission_search (submission_id, form_id, words)
+       select id, form_id, submission_words(data) from todo
+       on conflict (submission_id) do nothing
+     ), moved as (
+       update search_progress set indexed_through = greatest(indexed_through, (select id from todo order by id desc limit 1))
+        where exists (select 1 from todo)
+     )
+     select count(*)::int as n from todo`,
+    [before, limit],
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Indexes submissions behind the mark that are not in the index: ones whose write committed
+ * after the indexer had moved past their id (a database stall). Looks at ids after `since`.
+ */
+export async function indexMissedSubmissions(db: Queryable, since: string, limit: number): Promise<number> {
+  const rows = await db.query(
+    `insert into submission_search (submission_id, form_id, words)
+     select s.id, s.form_id, submission_words(s.data) from submissions s
+      where s.id > $1::uuid and s.id <= (select indexed_through from search_progress)
+        and not exists (select 1 from submission_search x where x.submission_id = s.id)
+      limit $2
+     on conflict (submission_id) do nothing
+     returning submission_id`,
+    [since, limit],
+  );
+  return rows.length;
+}
