@@ -18,12 +18,18 @@ create function submission_query(q text) returns tsquery
   language sql immutable parallel safe
   as $$ select case when w = '' then null else to_tsquery('simple', replace(w, ' ', ':* & ') || ':*') end
           from (select trim(regexp_replace(lower(q), '[^[:alnum:]]+', ' ', 'g')) as w) as search $$;
+-- created_at and status are the submission's (status kept in step when it changes), so a search
+-- with its filters is one query on this table: the planner walks a form's newest entries for a
+-- common word, or takes the few entries of a rare one from the words index.
 create table submission_search (
   submission_id uuid primary key references submissions (id) on delete cascade,
   form_id text not null,
+  created_at timestamptz not null,
+  status text not null,
   words tsvector not null
 );
 create index submission_search_words on submission_search using gin (words);
+create index submission_search_form_created on submission_search (form_id, created_at desc, submission_id desc);
 -- How far the index has come: every submission up to this id has been indexed.
 create table search_progress (
   singleton boolean primary key default true check (singleton),

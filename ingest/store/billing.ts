@@ -95,7 +95,15 @@ export async function updateAccountBilling(
 
 /** Makes the account's held submissions ordinary new ones (an upgrade); returns how many. */
 export async function revealHeldSubmissions(db: Queryable, accountId: string): Promise<number> {
-  const rows = await db.query("update submissions set status = 'new' where account_id = $1 and status = 'held' returning id", [accountId]);
+  const rows = await db.query(
+    `with revealed as (
+       update submissions set status = 'new' where account_id = $1 and status = 'held' returning id
+     ), searched as (
+       update submission_search set status = 'new' where submission_id in (select id from revealed)
+     )
+     select id from revealed`,
+    [accountId],
+  );
   return rows.length;
 }
 

@@ -17,12 +17,12 @@ export function uuidV7Floor(at: Date): string {
 export async function indexNextSubmissions(db: Queryable, before: string, limit: number): Promise<number> {
   const [row] = await db.query<{ n: number }>(
     `with todo as (
-       select s.id, s.form_id, s.data from submissions s
+       select s.id, s.form_id, s.created_at, s.status, s.data from submissions s
         where s.id > (select indexed_through from search_progress) and s.id < $1::uuid
         order by s.id limit $2
      ), indexed as (
-       insert into submission_search (submission_id, form_id, words)
-       select id, form_id, submission_words(data) from todo
+       insert into submission_search (submission_id, form_id, created_at, status, words)
+       select id, form_id, created_at, status, submission_words(data) from todo
        on conflict (submission_id) do nothing
      ), moved as (
        update search_progress set indexed_through = greatest(indexed_through, (select id from todo order by id desc limit 1))
@@ -40,8 +40,8 @@ export async function indexNextSubmissions(db: Queryable, before: string, limit:
  */
 export async function indexMissedSubmissions(db: Queryable, since: string, limit: number): Promise<number> {
   const rows = await db.query(
-    `insert into submission_search (submission_id, form_id, words)
-     select s.id, s.form_id, submission_words(s.data) from submissions s
+    `insert into submission_search (submission_id, form_id, created_at, status, words)
+     select s.id, s.form_id, s.created_at, s.status, submission_words(s.data) from submissions s
       where s.id > $1::uuid and s.id <= (select indexed_through from search_progress)
         and not exists (select 1 from submission_search x where x.submission_id = s.id)
       limit $2

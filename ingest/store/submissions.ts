@@ -171,45 +171,73 @@ export interface SubmissionQuery {
 }
 
 /** What the console may see of a submission's values: nothing while it is held. */
-const VISIBLE_DATA = "case when status = 'held' then null else data end as data";
+const VISIBLE_DATA = "case when s.status = 'held' then null else s.data end as data";
 
-/** The filters of a list, as SQL conditions on `submissions` from parameter $3 on ($1 form, $2 account). */
-function filterConditions(query: Omit<SubmissionQuery, 'limit' | 'after'>): { sql: string; params: unknown[] } {
-  return {
-    sql: `(case when $3::text is null then status <> 'spam' else status = $3::text end)
-        and ($4::text is null or (status <> 'held' and id in (
-              select x.submission_id from submission_search x
-               where x.form_id = $1 and x.words @@ submission_query($4::text)
-              union all
-              select r.id from submissions r
-               where r.form_id = $1 and r.id > (select indexed_through from search_progress)
-                 and submission_words(r.data) @@ submission_query($4::text))))
-        and ($5::timestamptz is null or created_at >= $5::timestamptz)
-        and ($6::timestamptz is null or created_at < $6::timestamptz)`,
-    params: [query.status ?? null, query.q || null, query.from ?? null, query.to ?? null],
-  };
+/** A list's filters on the rows of `a` (submissions, or the search index): $3 status, $4 from, $5 to. */
+function filterOn(a: string): string {
+  return `(case when $3::text is null then ${a}.status <> 'spam' else ${a}.status = $3::text end)
+        and ($4::timestamptz is null or ${a}.created_at >= $4::timestamptz)
+        and ($5::timestamptz is null or ${a}.created_at < $5::timestamptz)`;
 }
+
+/** Keyset position on `a`, with its created_at and id columns, from parameters $n and $n+1. */
+function after(a: string, id: string, n: number): string {
+  return `($${n}::timestamptz is null or (${a}.created_at, ${a}.${id}) < ($${n}::timestamptz, $${n + 1}::uuid))`;
+}
+
+/**
+ * The ids of a search's matches, newest first, after the keyset position $7/$8, at most $9 from
+ * each place: the search index (sql/0025; the planner walks the form's newest entries for a
+ * common word, or takes the few entries of a rare one) and the submissions stored since it was
+ * last filled. Held submissions are never searched. Params: $1 form, $3..$5 filters, $6 search.
+ */
+function searchMatches(withLimit: boolean): string {
+  const limit = withLimit ? 'limit $9' : '';
+  return `(select x.submission_id as id, x.created_at from submission_search x
+            where x.form_id = $1 and x.words @@ submission_query($6::text) and x.status <> 'held'
+              and ${filterOn('x')} and ${after('x', 'submission_id', 7)}
+            order by x.created_at desc, x.submission_id desc ${limit})
+          union all
+          (select r.id, r.created_at from submissions r
+            where r.form_id = $1 and r.id > (select indexed_through from search_progress) and r.status <> 'held'
+              and submission_words(r.data) @@ submission_query($6::text)
+              and ${filterOn('r')} and ${after('r', 'id', 7)}
+            order by r.created_at desc, r.id desc ${limit})`;
+}
+
+type ListRow = { id: string; form_id: string; data: CleanData | null; status: SubmissionStatus; created_at: Date };
 
 /** A page of a form's submissions, newest first. Reads one row more than asked to tell whether more follow. */
 export async function listSubmissions(db: Queryable, query: SubmissionQuery): Promise<{ items: Submission[]; more: boolean }> {
-  const filters = filterConditions(query);
-  const rows = await db.query<{ id: string; form_id: string; data: CleanData | null; status: SubmissionStatus; created_at: Date }>(
-    `select id, form_id, ${VISIBLE_DATA}, status, created_at
-       from submissions
-      where form_id = $1 and account_id = $2
-        and ${filters.sql}
-        and ($7::timestamptz is null or (created_at, id) < ($7::timestamptz, $8::uuid))
-      order by created_at desc, id desc
-      limit $9`,
-    [
-      query.formId,
-      query.accountId,
-      ...filters.params,
-      query.after?.createdAt ?? null,
-      query.after?.id ?? null,
-      query.limit + 1,
-    ],
-  );
+  const params = [
+    query.formId,
+    query.accountId,
+    query.status ?? null,
+    query.from ?? null,
+    query.to ?? null,
+    query.q || null,
+    query.after?.createdAt ?? null,
+    query.after?.id ?? null,
+    query.limit + 1,
+  ];
+  const rows = query.q
+    ? await db.query<ListRow>(
+        `select s.id, s.form_id, ${VISIBLE_DATA}, s.status, s.created_at
+           from (${searchMatches(true)}) k
+           join submissions s on s.id = k.id
+          where s.form_id = $1 and s.account_id = $2 and s.status <> 'held' and ${filterOn('s')}
+          order by k.created_at desc, k.id desc
+          limit $9`,
+        params,
+      )
+    : await db.query<ListRow>(
+        `select s.id, s.form_id, ${VISIBLE_DATA}, s.status, s.created_at
+           from submissions s
+          where s.form_id = $1 and s.account_id = $2 and ($6::text is null) and ${filterOn('s')} and ${after('s', 'id', 7)}
+          order by s.created_at desc, s.id desc
+          limit $9`,
+        params,
+      );
   const more = rows.length > query.limit;
   const items = rows.slice(0, query.limit).map((row) => ({
     id: row.id,
@@ -223,10 +251,14 @@ export async function listSubmissions(db: Queryable, query: SubmissionQuery): Pr
 
 /** How many submissions a list with these filters holds (an export's progress). */
 export async function countSubmissions(db: Queryable, query: Omit<SubmissionQuery, 'limit' | 'after'>): Promise<number> {
-  const filters = filterConditions(query);
+  const params = [query.formId, query.accountId, query.status ?? null, query.from ?? null, query.to ?? null, query.q || null, null, null];
   const [row] = await db.query<{ n: number }>(
-    `select count(*)::int as n from submissions where form_id = $1 and account_id = $2 and ${filters.sql}`,
-    [query.formId, query.accountId, ...filters.params],
+    query.q
+      ? `select count(*)::int as n from (${searchMatches(false)}) k join submissions s on s.id = k.id
+          where s.form_id = $1 and s.account_id = $2 and s.status <> 'held' and ${filterOn('s')}`
+      : `select count(*)::int as n from submissions s
+          where s.form_id = $1 and s.account_id = $2 and ($6::text is null) and ($7::timestamptz is null) and ($8::uuid is null) and ${filterOn('s')}`,
+    params,
   );
   return row?.n ?? 0;
 }
@@ -237,7 +269,7 @@ export interface SubmissionDetail extends Submission {
 
 export async function getSubmissionForAccount(db: Queryable, accountId: string, id: string): Promise<SubmissionDetail | null> {
   const [row] = await db.query<{ id: string; form_id: string; data: CleanData | null; meta: SubmissionMeta; status: SubmissionStatus; created_at: Date }>(
-    `select id, form_id, ${VISIBLE_DATA}, meta, status, created_at from submissions where account_id = $1 and id = $2`,
+    `select s.id, s.form_id, ${VISIBLE_DATA}, s.meta, s.status, s.created_at from submissions s where s.account_id = $1 and s.id = $2`,
     [accountId, id],
   );
   return row ? { id: row.id, formId: row.form_id, data: row.data, meta: row.meta, status: row.status, createdAt: row.created_at } : null;
@@ -254,9 +286,14 @@ export async function updateSubmissionStatuses(
   status: Exclude<SubmissionStatus, 'held'>,
 ): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    `update submissions set status = $3
-      where account_id = $1 and id = any($2::uuid[]) and status <> 'held'
-      returning id`,
+    `with changed as (
+       update submissions set status = $3
+        where account_id = $1 and id = any($2::uuid[]) and status <> 'held'
+        returning id
+     ), searched as (
+       update submission_search set status = $3 where submission_id in (select id from changed)
+     )
+     select id from changed`,
     [accountId, ids, status],
   );
   return rows.map((row) => row.id);
