@@ -29,6 +29,9 @@ create table submission_search (
   words tsvector not null
 );
 create index submission_search_words on submission_search using gin (words);
+-- Many word statistics, so the planner can tell a rare word (take its entries from the words
+-- index) from a common one (walk the newest entries): its guess for an unseen word drops with them.
+alter table submission_search alter column words set statistics 1000;
 create index submission_search_form_created on submission_search (form_id, created_at desc, submission_id desc);
 -- How far the index has come: every submission up to this id has been indexed.
 create table search_progress (

@@ -202,7 +202,8 @@ function searchMatches(withLimit: boolean): string {
             where r.form_id = $1 and r.id > (select indexed_through from search_progress) and r.status <> 'held'
               and submission_words(r.data) @@ submission_query($6::text)
               and ${filterOn('r')} and ${after('r', 'id', 7)}
-            order by r.created_at desc, r.id desc ${limit})`;
+            -- By id (UUIDv7, in time order): the few ids after the mark, from the primary key.
+            order by r.id desc ${limit})`;
 }
 
 type ListRow = { id: string; form_id: string; data: CleanData | null; status: SubmissionStatus; created_at: Date };
