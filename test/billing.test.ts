@@ -6,12 +6,8 @@
 // with a grace period, and local billing mode without Stripe keys; on every database.
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParsedMail } from 'mailparser';
-import Stripe from 'stripe';
 import { Billing, periodOf } from '../ingest/billing/billing.ts';
 import { stripeGateway, type StripeGateway } from '../ingest/billing/stripe-gateway.ts';
 import { loadConfig, type Config } from '../ingest/config.ts';
@@ -22,39 +18,15 @@ import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { SITE_ORIGIN, VALID_CONTACT, consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
 import { postJson, send, type Answer } from './helpers/http.ts';
 import { startMailServer, type MailServer } from './helpers/mail-server.ts';
+import { signedEvent, testPlans, TEST_STRIPE_SECRET_KEY, TEST_WEBHOOK_SECRET, writePlansFile } from './helpers/stripe-events.ts';
 import { startStripeStandIn, type StripeStandIn } from './helpers/stripe-stand-in.ts';
 
 const PUBLIC_URL = 'http://console.formline.test';
-const WEBHOOK_SECRET = 'whsec_formline_tests_0123456789';
-const SECRET_KEY = 'sk_test_formline_0123456789';
+const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
+const SECRET_KEY = TEST_STRIPE_SECRET_KEY;
 
 /** Small quotas, so a test can pass them with a handful of posts. */
-const PLANS = {
-  currency: 'usd',
-  plans: {
-    free: { name: 'Free', priceCents: 0, includedSubmissions: 5, sites: 2, members: 2, overageCentsPer1000: null, siteFeeCents: 0 },
-    starter: {
-      name: 'Starter',
-      priceCents: 1000,
-      includedSubmissions: 3,
-      sites: 5,
-      members: 5,
-      overageCentsPer1000: 1000,
-      siteFeeCents: 0,
-      stripe: { priceId: 'price_starter', overagePriceId: 'price_starter_overage' },
-    },
-    business: {
-      name: 'Business',
-      priceCents: 15000,
-      includedSubmissions: 1000,
-      sites: null,
-      members: null,
-      overageCentsPer1000: 200,
-      siteFeeCents: 500,
-      stripe: { priceId: 'price_business', overagePriceId: 'price_business_overage', sitePriceId: 'price_business_site' },
-    },
-  },
-};
+const PLANS = testPlans({ includedSubmissions: 5, sites: 2, members: 2 });
 
 interface BillingPage {
   mode: string;
@@ -64,29 +36,6 @@ interface BillingPage {
   period: { start: string; submissions: number; included: number; percent: number; held: number; amountCents: number; projectedCents: number; lines: { kind: string; amountCents: number }[] };
   plans: { id: string }[];
   invoices: { periodStart: string; status: string; totalCents: number; lines: { kind: string; quantity: number; amountCents: number }[] }[];
-}
-
-const signer = new Stripe(SECRET_KEY);
-
-/** A Stripe event as Stripe sends it, signed by the real library (optionally at another time, or with another secret). */
-function signedEvent(type: string, object: Record<string, unknown>, options: { id?: string; timestamp?: number; secret?: string } = {}) {
-  const payload = JSON.stringify({
-    id: options.id ?? `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-  });
-  const signature = signer.webhooks.generateTestHeaderString({
-    payload,
-    secret: options.secret ?? WEBHOOK_SECRET,
-    ...(options.timestamp ? { timestamp: options.timestamp } : {}),
-  });
-  return { payload, signature };
 }
 
 for (const target of databaseTargets) {
@@ -130,8 +79,7 @@ for (const target of databaseTargets) {
       opened = await target.open();
       stripe = await startStripeStandIn();
       mail = await startMailServer();
-      plansFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'formline-plans-')), 'plans.json');
-      fs.writeFileSync(plansFile, JSON.stringify(PLANS));
+      plansFile = writePlansFile(PLANS);
       const env = {
         PUBLIC_URL,
         PLANS_FILE: plansFile,

@@ -14,73 +14,29 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import Stripe from 'stripe';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { LOCAL_MODE_BANNER, periodOf } from '../ingest/billing/billing.ts';
 import { hashPassword } from '../ingest/services/passwords.ts';
 import { saveMembership, saveUser } from '../ingest/store/accounts.ts';
-import { launchChromium, skipWithoutChromium, watchPage, type PageProblems } from './helpers/browser.ts';
+import { launchChromium, skipWithoutChromium, waitForCount, watchPage, type PageProblems } from './helpers/browser.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { SITE_ORIGIN, VALID_CONTACT, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
 import { postJson, send } from './helpers/http.ts';
+import { signedEvent, testPlans, TEST_STRIPE_SECRET_KEY, TEST_WEBHOOK_SECRET, writePlansFile } from './helpers/stripe-events.ts';
 import { startStripeStandIn, type StripeStandIn } from './helpers/stripe-stand-in.ts';
 
 const OUTPUT = fileURLToPath(new URL('./output/', import.meta.url));
 const PUBLIC_URL = 'http://console.formline.test';
-const WEBHOOK_SECRET = 'whsec_console_billing_0123456789';
-const SECRET_KEY = 'sk_test_console_billing_0123456789';
+const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
+const SECRET_KEY = TEST_STRIPE_SECRET_KEY;
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 
 /** Tiny quotas, so a handful of posts passes them; one site on the free plan. */
-const PLANS = {
-  currency: 'usd',
-  plans: {
-    free: { name: 'Free', priceCents: 0, includedSubmissions: 3, sites: 1, members: 3, overageCentsPer1000: null, siteFeeCents: 0 },
-    starter: {
-      name: 'Starter',
-      priceCents: 1000,
-      includedSubmissions: 3,
-      sites: 5,
-      members: 5,
-      overageCentsPer1000: 1000,
-      siteFeeCents: 0,
-      stripe: { priceId: 'price_starter', overagePriceId: 'price_starter_overage' },
-    },
-    business: {
-      name: 'Business',
-      priceCents: 15000,
-      includedSubmissions: 1000,
-      sites: null,
-      members: null,
-      overageCentsPer1000: 200,
-      siteFeeCents: 500,
-      stripe: { priceId: 'price_business', overagePriceId: 'price_business_overage', sitePriceId: 'price_business_site' },
-    },
-  },
-};
-
-const signer = new Stripe(SECRET_KEY);
-
-/** A Stripe event as Stripe sends it, signed by the real library. */
-function signedEvent(type: string, object: Record<string, unknown>) {
-  const payload = JSON.stringify({
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-  });
-  return { payload, signature: signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) };
-}
+const PLANS = testPlans({ includedSubmissions: 3, sites: 1, members: 3 });
 
 interface Opened {
   context: BrowserContext;
@@ -88,16 +44,6 @@ interface Opened {
   problems: PageProblems;
 }
 
-async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = -1;
-  while (Date.now() < deadline) {
-    seen = await locator.count();
-    if (seen === count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.equal(seen, count, `expected ${count} matches of ${String(locator)}`);
-}
 
 function assertClean({ problems }: Opened): void {
   assert.deepEqual(problems.errors, [], 'uncaught errors on the page');
@@ -151,8 +97,7 @@ describe(`the console's billing in Chromium, on ${target?.name}`, { skip: skipWi
     assert.ok(target);
     database = await target.open();
     cleanups.push(() => database.close());
-    const plansFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'formline-console-plans-')), 'plans.json');
-    fs.writeFileSync(plansFile, JSON.stringify(PLANS));
+    const plansFile = writePlansFile(PLANS);
     cleanups.push(() => fs.rmSync(path.dirname(plansFile), { recursive: true, force: true }));
     local = await startTestApp(database.db, { PUBLIC_URL, PLANS_FILE: plansFile, LOG_LEVEL: 'silent' });
     cleanups.push(() => local.close());

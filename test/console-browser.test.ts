@@ -17,12 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MIN_FILL_SECONDS } from '../ingest/services/time-trap.ts';
 import { hashPassword } from '../ingest/services/passwords.ts';
 import { saveMembership, saveUser } from '../ingest/store/accounts.ts';
 import { csvCounter, jsonCounter, type RecordCounter } from '../console/src/pages/inbox/export-download.ts';
-import { CHROMIUM, skipWithoutChromium, watchPage, type PageProblems } from './helpers/browser.ts';
+import { launchChromium, skipWithoutChromium, waitForCount, watchPage, type PageProblems } from './helpers/browser.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
 import { postJson } from './helpers/http.ts';
@@ -67,16 +67,6 @@ function assertClean({ problems, dialogs }: Opened): void {
 }
 
 /** Waits until the locator matches exactly `count` elements. */
-async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = -1;
-  while (Date.now() < deadline) {
-    seen = await locator.count();
-    if (seen === count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.equal(seen, count, `expected ${count} matches of ${String(locator)}`);
-}
 
 /** Every control of the page has a name a screen reader can say: a label, or aria-label for buttons. */
 async function assertNamed(page: Page, where: string): Promise<void> {
@@ -200,21 +190,8 @@ for (const target of databaseTargets) {
       cleanups.push(() => new Promise<void>((resolve) => site.close(() => resolve())));
 
       const port = new URL(app.url).port;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        // helpers/browser.ts's flags, and the service's public host name resolved to the test app.
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          `--host-resolver-rules=MAP ${PUBLIC_HOST} 127.0.0.1:${port}`,
-        ],
-      });
+      // The service's public host name resolves to the test app.
+      browser = await launchChromium([`--host-resolver-rules=MAP ${PUBLIC_HOST} 127.0.0.1:${port}`]);
       cleanups.push(() => browser.close());
     });
     after(async () => {

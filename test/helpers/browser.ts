@@ -2,7 +2,8 @@
 // Where Chromium is missing the suites skip, except with CI=true, where that is a failure.
 
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { isCI } from './databases.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,7 +15,8 @@ if (isCI && !hasChromium) {
 
 export const skipWithoutChromium = hasChromium ? false : `${CHROMIUM} is not installed`;
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more flags, e.g. --host-resolver-rules to reach a test app by a public host name. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -26,8 +28,21 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
+}
+
+/** Waits until `locator` matches exactly `count` elements (a list that reloads), else fails saying what it saw. */
+export async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = -1;
+  while (Date.now() < deadline) {
+    seen = await locator.count();
+    if (seen === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(seen, count, `expected ${count} matches of ${String(locator)}`);
 }
 
 export interface PageProblems {
