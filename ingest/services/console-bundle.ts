@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForBrowsers } from './widget-bundle.ts';
 
 export interface ConsoleBundle {
   code: Buffer;
@@ -15,21 +15,7 @@ export interface ConsoleBundle {
 const ENTRY = fileURLToPath(new URL('../../console/src/main.tsx', import.meta.url));
 
 export async function buildConsole(): Promise<ConsoleBundle> {
-  const result = await build({
-    entryPoints: [ENTRY],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: ['chrome111', 'firefox111', 'safari16.4'],
-    minify: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    tsconfigRaw: { compilerOptions: { jsx: 'react-jsx', jsxImportSource: 'preact' } },
-    write: false,
-  });
-  const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output for the console');
-  const code = Buffer.from(file.contents);
+  const code = Buffer.from(await bundleForBrowsers(ENTRY, 'the console', { strict: true }));
   return { code, hash: createHash('sha256').update(code).digest('hex').slice(0, 16) };
 }
 

@@ -19,28 +19,36 @@ const ENTRY = fileURLToPath(new URL('../../widget/embed/index.ts', import.meta.u
 /** Preact's mangled internal property names (`__`, `__k`, `__P`, `_sb`, ...; not `__html`, which is its public API). */
 const PREACT_INTERNALS = /^(__[a-zA-Z]?|_sb)$/;
 
-/** Builds the embed; `entry` is for tests that need a build of changed source. */
-export async function buildWidget(entry = ENTRY): Promise<WidgetBundle> {
+/**
+ * One minified IIFE file of a browser entry point and what it imports, for the browsers since
+ * 2023 (shadow DOM, adoptedStyleSheets, fetch keepalive, optional chaining), with Preact's JSX.
+ * `strict: false` leaves out the "use strict" prologue (for code that does not rely on it).
+ */
+export async function bundleForBrowsers(entry: string, what: string, options: { strict: boolean }): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
     format: 'iife',
     platform: 'browser',
-    // Browsers since 2023: shadow DOM, adoptedStyleSheets, fetch keepalive, optional chaining.
     target: ['chrome111', 'firefox111', 'safari16.4'],
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
-    // Our own compiler settings (not tsconfig.json's): no "use strict" prologue, which the code
-    // does not rely on, and Preact's JSX.
-    tsconfigRaw: { compilerOptions: { alwaysStrict: false, jsx: 'react-jsx', jsxImportSource: 'preact' } },
+    // Our own compiler settings, not tsconfig.json's.
+    tsconfigRaw: { compilerOptions: { alwaysStrict: options.strict, jsx: 'react-jsx', jsxImportSource: 'preact' } },
     write: false,
   });
   const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output for the widget');
+  if (!file) throw new Error(`esbuild produced no output for ${what}`);
+  return file.text;
+}
+
+/** Builds the embed; `entry` is for tests that need a build of changed source. */
+export async function buildWidget(entry = ENTRY): Promise<WidgetBundle> {
+  const text = await bundleForBrowsers(entry, 'the widget', { strict: false });
   // terser's compressor, after esbuild's minifier, finds a few hundred bytes more (about 2%
   // gzipped): this file is downloaded by every visitor of every form.
-  const compressed = await minify(file.text, {
+  const compressed = await minify(text, {
     ecma: 2020,
     // (Measured: statements joined by commas gzip worse here than separate ones.)
     compress: { passes: 5, sequences: false, unsafe_arrows: true, pure_getters: true, unsafe: true, unsafe_methods: true, unsafe_comps: true },
