@@ -10,7 +10,7 @@
 -- time order).
 create function submission_words(data jsonb) returns tsvector
   language sql immutable parallel safe
-  as $$ select to_tsvector('simple', regexp_replace(coalesce(string_agg(value, ' '), ''), '[^[:alnum:]]+', ' ', 'g'))
+  as $$ select array_to_tsvector(array_remove(regexp_split_to_array(lower(coalesce(string_agg(value, ' '), '')), '[^[:alnum:]]+'), ''))
           from jsonb_each_text(data) $$;
 -- A search as a query: every word a prefix, all of them required; null (matching nothing) when
 -- it holds no letter or digit.
