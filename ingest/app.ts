@@ -297,6 +297,7 @@ export function createApp(deps: AppDeps): App {
     ['delete', '/api/forms/:formId', requireOwner, formApi.remove],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
     ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.testWhatsapp],
+    ['post', '/api/forms/:formId/webhook-secret', requireOwner, formApi.rotateWebhookSecret],
     ['get', '/api/forms/:formId/submissions', allowApiKey, submissions.list],
     ['get', '/api/forms/:formId/submissions.csv', allowApiKey, exports.csv],
     ['get', '/api/forms/:formId/submissions.json', allowApiKey, exports.json],

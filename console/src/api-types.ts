@@ -27,11 +27,19 @@ export interface FormSettings {
   notifyWhatsapp: string[];
   whatsappContentSid: string | null;
   webhookUrl: string | null;
-  webhookSecret: string | null;
+  /** Secrets are write-only: answers say whether one is set, never what it is. */
+  webhookSecretSet: boolean;
+  /** Only in the answer of the request that made the secret (creation, a first webhook URL). */
+  webhookSecret?: string;
   retentionDays: number | null;
   autoresponse: { subject: string; message: string } | null;
-  captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; secretKey: string } | null;
+  captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; secretKeySet: boolean } | null;
 }
+
+/** Settings as a save sends them: the captcha secret key only when a new one is typed. */
+export type FormSettingsInput = Omit<FormSettings, 'webhookSecret' | 'webhookSecretSet' | 'captcha'> & {
+  captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; secretKey?: string } | null;
+};
 
 export interface Form {
   id: string;

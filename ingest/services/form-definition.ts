@@ -141,8 +141,14 @@ export const formSettingsSchema = z
   })
   .strict() satisfies z.ZodType<FormSettings, unknown>;
 
-/** A change to settings: what is left out stays as it is (no defaults here). */
-const formSettingsPatch = z.object(settingsFields).partial().strict();
+/**
+ * A change to settings: what is left out stays as it is (no defaults here), the captcha secret
+ * key included (answers never show it, so a client resending the rest cannot send it back).
+ */
+const formSettingsPatch = z
+  .object({ ...settingsFields, captcha: settingsFields.captcha.unwrap().extend({ secretKey: settingsFields.captcha.unwrap().shape.secretKey.optional() }).strict().nullable() })
+  .partial()
+  .strict();
 
 export const createFormInput = z
   .object({

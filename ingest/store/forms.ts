@@ -148,6 +148,17 @@ export async function updateFormForAccount(
   return row ? toForm(row) : null;
 }
 
+/** Replaces the webhook signing secret; false when the account has no such form. */
+export async function setFormWebhookSecret(db: Queryable, accountId: string, formId: string, secret: string): Promise<boolean> {
+  const rows = await db.query(
+    `update forms set settings = jsonb_set(settings, '{webhookSecret}', to_jsonb($3::text)), updated_at = now()
+      where account_id = $1 and id = $2
+      returning id`,
+    [accountId, formId, secret],
+  );
+  return rows.length > 0;
+}
+
 export async function getPublicForm(db: Queryable, formId: string): Promise<PublicForm | null> {
   const [row] = await db.query<FormRow & { allowed_origins: string[] }>(
     `select ${COLUMNS}, s.allowed_origins

@@ -179,7 +179,7 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved(form: Form): void }
             <FormSettingsEditor
               formId={form.id}
               draft={draft.settings}
-              webhookSecret={form.settings.webhookSecret}
+              secrets={form.settings}
               errors={errors}
               onChange={(settings) => change({ ...draft, settings })}
             />

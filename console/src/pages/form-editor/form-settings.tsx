@@ -5,12 +5,14 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.ts';
 import { CheckboxField, errorAt, lines, SelectField, TextField } from '../../controls.tsx';
 import { CopyButton, StatusLine, useStatus } from '../../feedback.tsx';
+import type { FormSettings } from '../../api-types.ts';
 import type { SettingsDraft } from './schema-draft.ts';
 
 export interface FormSettingsProps {
   formId: string;
   draft: SettingsDraft;
-  webhookSecret: string | null;
+  /** Which secrets are set (never their values), and a webhook secret just made, shown this once. */
+  secrets: Pick<FormSettings, 'webhookSecretSet' | 'webhookSecret' | 'captcha'>;
   errors: Record<string, string>;
   onChange(draft: SettingsDraft): void;
 }
@@ -21,7 +23,7 @@ const CAPTCHA_OPTIONS = [
   { value: 'hcaptcha', label: 'hCaptcha' },
 ] as const;
 
-export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onChange }: FormSettingsProps) {
+export function FormSettingsEditor({ formId, draft, secrets, errors, onChange }: FormSettingsProps) {
   const set = <K extends keyof SettingsDraft>(key: K) => (value: SettingsDraft[K]) => onChange({ ...draft, [key]: value });
   const error = (key: string) => errorAt(errors, `settings.${key}`);
 
@@ -85,21 +87,7 @@ export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onCha
           error={error('webhookUrl')}
           spellcheck={false}
         />
-        <div class="field">
-          <span class="label-like" id="webhook-secret-label">
-            Signing secret
-          </span>
-          {webhookSecret ? (
-            <p class="secret-line">
-              <code class="break" aria-labelledby="webhook-secret-label">
-                {webhookSecret}
-              </code>{' '}
-              <CopyButton text={webhookSecret} what="signing secret" />
-            </p>
-          ) : (
-            <p class="hint">Made by Formline when you save a webhook URL.</p>
-          )}
-        </div>
+        <WebhookSecret formId={formId} isSet={secrets.webhookSecretSet} made={secrets.webhookSecret ?? null} />
       </fieldset>
 
       <fieldset class="settings-group">
@@ -136,8 +124,9 @@ export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onCha
             <TextField
               label="Secret key"
               type="password"
-              required
+              required={!secrets.captcha?.secretKeySet}
               autoComplete="off"
+              {...(secrets.captcha?.secretKeySet ? { hint: 'Set (never shown). Leave empty to keep it, or type a new key to replace it.' } : {})}
               value={draft.captchaSecretKey}
               onInput={set('captchaSecretKey')}
               error={error('captcha.secretKey')}
@@ -161,6 +150,57 @@ export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onCha
         />
       </fieldset>
     </section>
+  );
+}
+
+/**
+ * The signing secret is shown only when it is made (the save that set the first webhook URL, or a
+ * rotation here): copy it then. Rotating is an owner's action; the old secret stops signing at once.
+ */
+function WebhookSecret({ formId, isSet, made }: { formId: string; isSet: boolean; made: string | null }) {
+  const [rotated, setRotated] = useState<string | null>(null);
+  const status = useStatus();
+  const shown = rotated ?? made;
+  const rotate = async () => {
+    if (!window.confirm('Make a new signing secret? Deliveries are signed with the new one at once; the old one stops verifying.')) return;
+    status.busy('Making a new signing secret…');
+    try {
+      const answer = await api.post<{ webhookSecret: string }>(`/api/forms/${encodeURIComponent(formId)}/webhook-secret`, {});
+      setRotated(answer.webhookSecret);
+      status.ok('New signing secret made: copy it now, it is not shown again.');
+    } catch (error) {
+      status.error(error);
+    }
+  };
+  return (
+    <div class="field">
+      <span class="label-like" id="webhook-secret-label">
+        Signing secret
+      </span>
+      {shown ? (
+        <>
+          <p class="secret-line">
+            <code class="break" aria-labelledby="webhook-secret-label">
+              {shown}
+            </code>{' '}
+            <CopyButton text={shown} what="signing secret" />
+          </p>
+          <p class="hint">Shown this once: copy it to your receiver now.</p>
+        </>
+      ) : isSet || rotated ? (
+        <p class="hint">Set (never shown again after it is made).</p>
+      ) : (
+        <p class="hint">Made by Formline when you save a webhook URL.</p>
+      )}
+      {(isSet || shown) && (
+        <p>
+          <button type="button" class="button" onClick={rotate} disabled={status.status?.kind === 'busy'}>
+            Rotate secret
+          </button>{' '}
+          <StatusLine status={status.status} class="status-inline" />
+        </p>
+      )}
+    </div>
   );
 }
 

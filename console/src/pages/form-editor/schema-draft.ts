@@ -4,7 +4,7 @@
 // by the same paths the API's 422 uses, e.g. "schema.fields.2.maxLength").
 
 import type { FieldDefinition, FieldType, FormSchema } from '../../../../widget/schema.ts';
-import type { Form, FormSettings } from '../../api-types.ts';
+import type { Form, FormSettingsInput } from '../../api-types.ts';
 import { lines } from '../../controls.tsx';
 
 export const TYPE_LABELS: Record<FieldType, string> = {
@@ -65,6 +65,7 @@ export interface SettingsDraft {
   autoresponseMessage: string;
   captchaProvider: '' | 'turnstile' | 'hcaptcha';
   captchaSiteKey: string;
+  /** A new secret key as typed; empty keeps the stored one (never shown). */
   captchaSecretKey: string;
 }
 
@@ -152,7 +153,7 @@ export function formDraft(form: Form): FormDraft {
       autoresponseMessage: settings.autoresponse?.message ?? '',
       captchaProvider: settings.captcha?.provider ?? '',
       captchaSiteKey: settings.captcha?.siteKey ?? '',
-      captchaSecretKey: settings.captcha?.secretKey ?? '',
+      captchaSecretKey: '',
     },
   };
 }
@@ -222,8 +223,8 @@ export function toSchema(draft: FormDraft, problems: Problems | null = null): Fo
   return schema;
 }
 
-/** The settings the draft stands for (the webhook secret is the service's to make, never sent back). */
-export function toSettings(draft: SettingsDraft, problems: Problems): Omit<FormSettings, 'webhookSecret'> {
+/** The settings the draft stands for (secrets are never sent back: an empty captcha key keeps the stored one). */
+export function toSettings(draft: SettingsDraft, problems: Problems): FormSettingsInput {
   const retention = wholeNumber(draft.retentionDays);
   if (retention !== undefined && (Number.isNaN(retention) || retention < 1)) problems['settings.retentionDays'] = 'must be a whole number of days (1 to 3650), or empty to keep submissions';
   const orNull = (value: string) => value.trim() || null;
@@ -236,7 +237,7 @@ export function toSettings(draft: SettingsDraft, problems: Problems): Omit<FormS
     retentionDays: retention === undefined || Number.isNaN(retention) ? null : retention,
     autoresponse: draft.autoresponse ? { subject: draft.autoresponseSubject.trim(), message: draft.autoresponseMessage.trim() } : null,
     captcha: draft.captchaProvider
-      ? { provider: draft.captchaProvider, siteKey: draft.captchaSiteKey.trim(), secretKey: draft.captchaSecretKey.trim() }
+      ? { provider: draft.captchaProvider, siteKey: draft.captchaSiteKey.trim(), ...(draft.captchaSecretKey.trim() ? { secretKey: draft.captchaSecretKey.trim() } : {}) }
       : null,
   };
 }
