@@ -168,21 +168,32 @@ export class Billing {
     };
   }
 
-  /** 402 plan_limit when the account's plan allows no more sites. */
-  async assertCanAddSite(db: Queryable, accountId: string): Promise<void> {
-    const account = await this.account(accountId);
+  /**
+   * The account's billing row, locked until the caller's transaction ends: a limit check and the
+   * insert it allows run in that transaction, so parallel requests are counted one after another
+   * (without the lock, twelve at once all count the same and all pass).
+   */
+  private async lockedAccount(tx: Queryable, accountId: string): Promise<AccountBilling> {
+    const account = await getAccountBillingForUpdate(tx, accountId);
+    if (!account) throw new NotFoundError('account_not_found', 'There is no such account.');
+    return account;
+  }
+
+  /** 402 plan_limit when the account's plan allows no more sites. `tx`: the transaction that adds the site. */
+  async assertCanAddSite(tx: Queryable, accountId: string): Promise<void> {
+    const account = await this.lockedAccount(tx, accountId);
     const plan = effectivePlan(this.plans, account);
     if (plan.sites === null) return;
-    const usage = await getPeriodUsage(db, accountId, periodOf(new Date()).start);
+    const usage = await getPeriodUsage(tx, accountId, periodOf(new Date()).start);
     if (usage.sites >= plan.sites) throw planLimit(`The ${plan.name} plan allows ${plan.sites} site${plan.sites === 1 ? '' : 's'}; upgrade to add more.`);
   }
 
-  /** 402 plan_limit when members plus pending invitations would pass the plan's team size. */
-  async assertCanAddMember(db: Queryable, accountId: string): Promise<void> {
-    const account = await this.account(accountId);
+  /** 402 plan_limit when members plus pending invitations would pass the plan's team size. `tx`: the transaction that invites. */
+  async assertCanAddMember(tx: Queryable, accountId: string): Promise<void> {
+    const account = await this.lockedAccount(tx, accountId);
     const plan = effectivePlan(this.plans, account);
     if (plan.members === null) return;
-    const usage = await getPeriodUsage(db, accountId, periodOf(new Date()).start);
+    const usage = await getPeriodUsage(tx, accountId, periodOf(new Date()).start);
     if (usage.members + usage.pendingInvitations >= plan.members) {
       throw planLimit(`The ${plan.name} plan allows ${plan.members} team member${plan.members === 1 ? '' : 's'} (invitations included); upgrade to add more.`);
     }

@@ -45,8 +45,11 @@ export function siteRoutes(db: Database, directory: FormDirectory, billing: Pick
   const create: RequestHandler = async (req, res) => {
     const { accountId } = accountOf(res);
     const input = parseInput(createSiteInput, req.body);
-    await billing.assertCanAddSite(db, accountId);
-    const site = await saveSite(db, { accountId, ...input });
+    // The limit check and the insert under one lock on the account (see assertCanAddSite).
+    const site = await db.transaction(async (tx) => {
+      await billing.assertCanAddSite(tx, accountId);
+      return saveSite(tx, { accountId, ...input });
+    });
     res.status(201).json(presentSite(site));
   };
 

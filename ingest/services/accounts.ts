@@ -166,9 +166,10 @@ export class AccountService {
     if (existing && (await getMember(this.db, accountId, existing.id))) {
       throw new ConflictError('already_member', `${email} is already a member of this account.`);
     }
-    await this.billing.assertCanAddMember(this.db, accountId);
     const token = randomToken();
     return this.db.transaction(async (tx) => {
+      // Under the account's lock until commit: parallel invitations are counted one after another.
+      await this.billing.assertCanAddMember(tx, accountId);
       const invitation = await saveInvitation(tx, {
         accountId,
         email,
