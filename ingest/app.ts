@@ -222,7 +222,7 @@ export function createApp(deps: AppDeps): App {
     documentHeaders: security.document,
     captchaScriptUrl: config.captcha.scriptUrl,
   });
-  const health = healthRoutes(db, metrics);
+  const health = healthRoutes(db, metrics, { metricsToken: config.metrics.token, metricsElsewhere: config.metrics.listen !== undefined });
   const session = sessionRoutes(auth, accounts, config.publicUrl);
   const team = teamRoutes(db, auth, accounts, session);
   const sites = siteRoutes(db, forms, billing);

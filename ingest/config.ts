@@ -92,6 +92,15 @@ const envSchema = z.object({
   AUTORESPONSES_PER_ADDRESS_PER_DAY: positiveInt(3),
   RETENTION_SWEEP_MINUTES: positiveInt(60),
   SEARCH_INDEX_INTERVAL_MS: positiveInt(1000),
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().regex(/^[\x21-\x7e]{16,200}$/, 'must be 16 to 200 visible ASCII characters').optional()),
+  METRICS_LISTEN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, such as 127.0.0.1:9464')
+      .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+      .optional(),
+  ),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -170,6 +179,14 @@ export interface Config {
     /** How often a worker adds new submissions to the search index. */
     searchIndexMs: number;
   };
+  /**
+   * /metrics is never public: served on the main port only with `Authorization: Bearer <token>`,
+   * or on a listen address of its own (then not on the main port); with neither, not at all.
+   */
+  metrics: {
+    token: string | undefined;
+    listen: { host: string; port: number } | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -181,6 +198,11 @@ function parseTrustProxy(value: string): string | number | boolean {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const colon = value.lastIndexOf(':');
+  return { host: value.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(value.slice(colon + 1)) };
 }
 
 function readPlans(file: string | undefined): Readonly<Plans> {
@@ -261,6 +283,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retentionSweepMs: e.RETENTION_SWEEP_MINUTES * 60_000,
       searchIndexMs: e.SEARCH_INDEX_INTERVAL_MS,
     }),
+    metrics: Object.freeze({ token: e.METRICS_TOKEN, listen: e.METRICS_LISTEN ? parseListen(e.METRICS_LISTEN) : undefined }),
   };
   return Object.freeze(config);
 }

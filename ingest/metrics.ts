@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), each app with its own registry.
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type SubmissionOutcome = 'accepted' | 'spam' | 'duplicate' | 'invalid' | 'rejected' | 'error';
 
@@ -27,8 +27,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private queuedJobsSource: (() => Promise<number>) | undefined;
+  readonly queuedJobs = new Gauge({
+    name: 'formline_queued_jobs',
+    help: 'Notifications waiting to be delivered (queued or running).',
+    registers: [this.registry],
+    collect: async () => {
+      if (this.queuedJobsSource) this.queuedJobs.set(await this.queuedJobsSource());
+    },
+  });
+
   constructor(options: { defaultMetrics: boolean } = { defaultMetrics: true }) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'formline_' });
+  }
+
+  /** Where the queue depth is read at each scrape. */
+  watchQueuedJobs(source: () => Promise<number>): void {
+    this.queuedJobsSource = source;
   }
 
   countSubmission(outcome: SubmissionOutcome): void {

@@ -1,14 +1,23 @@
-// What an operator relies on: liveness, readiness, Prometheus metrics, structured logs with a
-// request id and no secrets, and migrations that apply once, on either database, from any
+// What an operator relies on: liveness, readiness (public, saying nothing but up and ready),
+// Prometheus metrics (never public: a bearer token or a listener of its own), structured logs with
+// a request id and no secrets, and migrations that apply once, on either database, from any
 // number of processes at once.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../ingest/config.ts';
+import { createLogger } from '../ingest/logger.ts';
+import { startService } from '../ingest/server.ts';
 import { openDatabase } from '../ingest/db/database.ts';
 import { listMigrationFiles, migrate } from '../ingest/db/migrate.ts';
 import { createPostgresSchema, databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { VALID_CONTACT, consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
 import { postJson, send } from './helpers/http.ts';
+
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
 for (const target of databaseTargets) {
   describe(`operations on ${target.name}`, () => {
@@ -19,7 +28,7 @@ for (const target of databaseTargets) {
     before(async () => {
       opened = await target.open();
       seeded = await seedAccount(opened.db);
-      app = await startTestApp(opened.db);
+      app = await startTestApp(opened.db, { METRICS_TOKEN });
     });
 
     after(async () => {
@@ -27,17 +36,15 @@ for (const target of databaseTargets) {
       await opened?.close();
     });
 
-    it('/healthz answers while the process runs; /readyz reports the database and the queue depth', async () => {
-      const live = await send(`${app.url}/healthz`);
-      assert.equal(live.status, 200);
-      assert.deepEqual(live.body, { status: 'ok' });
+    it('/healthz and /readyz answer anyone, and say only that the process is up and the database ready', async () => {
       await postJson(app.url, seeded.formId, VALID_CONTACT);
+      const live = await send(`${app.url}/healthz`);
+      assert.deepEqual([live.status, live.body], [200, { status: 'ok' }]);
       const ready = await send(`${app.url}/readyz`);
-      assert.equal(ready.status, 200);
-      const body = ready.body as { status: string; database: string; queuedJobs: number };
-      assert.equal(body.status, 'ready');
-      assert.equal(body.database, target.name);
-      assert.ok(body.queuedJobs >= 1);
+      assert.deepEqual([ready.status, ready.body], [200, { status: 'ready' }]);
+      // The queue depth is for the operator's scrape.
+      const metrics = await send(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      assert.ok(Number(/^formline_queued_jobs (\d+)$/m.exec(metrics.text)?.[1]) >= 1, metrics.text.slice(0, 200));
     });
 
     if (target.name === 'postgres') {
@@ -62,12 +69,33 @@ for (const target of databaseTargets) {
       });
     }
 
-    it('/metrics counts submissions by outcome and times requests by route', async () => {
+    it('/metrics answers a stranger 401 without the bearer token, or with a wrong one, and shows no counter', async () => {
+      for (const authorization of [undefined, 'Bearer not-the-token-0123456789', `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`, 'Bearer ']) {
+        const answer = await send(`${app.url}/metrics`, authorization ? { headers: { authorization } } : {});
+        assert.deepEqual([answer.status, answer.body], [401, { error: { code: 'unauthorized', message: 'The metrics need Authorization: Bearer <METRICS_TOKEN>.' } }], String(authorization));
+        assert.equal(answer.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+        assert.ok(!answer.text.includes('formline_'), 'a counter leaked');
+      }
+    });
+
+    it('/metrics is not served at all (404) without METRICS_TOKEN, nor on the main port when METRICS_LISTEN is set', async () => {
+      for (const env of [{}, { METRICS_LISTEN: '127.0.0.1:9464', METRICS_TOKEN }]) {
+        const other = await startTestApp(opened.db, env);
+        try {
+          const answer = await send(`${other.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+          assert.deepEqual([answer.status, answer.body], [404, { error: { code: 'not_found', message: 'Nothing at GET /metrics.' } }], JSON.stringify(env));
+        } finally {
+          await other.close();
+        }
+      }
+    });
+
+    it('/metrics with the token counts submissions by outcome and times requests by route', async () => {
       await postJson(app.url, seeded.formId, VALID_CONTACT);
       await postJson(app.url, seeded.formId, { name: '' });
       await postJson(app.url, seeded.formId, { ...VALID_CONTACT, _gotcha: 'x' });
       await postJson(app.url, 'f_missing', VALID_CONTACT);
-      const metrics = await send(`${app.url}/metrics`);
+      const metrics = await send(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       assert.equal(metrics.status, 200);
       const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\d+)`, 'm').exec(metrics.text)?.[1]);
       assert.ok(value('formline_submissions_total{outcome="accepted"}') >= 1);
@@ -119,6 +147,26 @@ for (const target of databaseTargets) {
     });
   });
 }
+
+describe('metrics on a listen address of their own (METRICS_LISTEN)', () => {
+  it('serves /metrics there and nothing else, and not on the main port', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'formline-metrics-'));
+    const config = loadConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', METRICS_LISTEN: '127.0.0.1:0', WORKER: 'false', DEMO: 'false', LOG_LEVEL: 'silent' });
+    const service = await startService(config, createLogger('silent'));
+    try {
+      assert.ok(service.metricsUrl && service.metricsUrl !== service.url);
+      const scrape = await send(`${service.metricsUrl}/metrics`);
+      assert.equal(scrape.status, 200);
+      assert.match(scrape.text, /^# TYPE formline_submissions_total counter$/m);
+      assert.equal((await send(`${service.metricsUrl}/healthz`)).status, 404);
+      assert.equal((await send(`${service.url}/metrics`)).status, 404);
+      assert.equal((await send(`${service.url}/healthz`)).status, 200);
+    } finally {
+      await service.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 if (databaseTargets.some((target) => target.name === 'postgres')) {
   describe('migrations on one PostgreSQL from several processes', () => {
