@@ -1,6 +1,6 @@
 // Webhooks: the submission as JSON, POSTed to the form's URL and signed like Stripe's:
 // `Formline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the form's secret>`.
-// Targets on private, loopback, link-local or otherwise internal addresses are refused (SSRF), by
+// Targets on private, loopback, link-local or otherwise special addresses are refused (SSRF), by
 // the address actually connected to (so DNS cannot be used to swap one in), and only https is
 // used, unless the development setting WEBHOOK_ALLOW_PRIVATE is on. Redirects are not followed
 // (a 3xx is a failed attempt: following one would let a public host send us inside). The whole
@@ -11,53 +11,40 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
 import type { Channel, ChannelResult } from './channel.ts';
 
 const SIGNATURE_HEADER = 'Formline-Signature';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-const INTERNAL = new net.BlockList();
-for (const [address, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  INTERNAL.addSubnet(address, prefix, 'ipv4');
-}
-for (const [address, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  // (IPv4-mapped addresses are judged as IPv4 below: a ::ffff:0:0/96 rule here would also match
-  // every IPv4 address, as BlockList checks IPv4 against mapped IPv6 rules.)
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  INTERNAL.addSubnet(address, prefix, 'ipv6');
-}
+// The IPv6 forms that carry an IPv4 address: the address they lead to is the IPv4 one.
+const WELL_KNOWN_NAT64 = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
 
+/**
+ * Whether an address is anything but an ordinary public one. ipaddr.js names every special
+ * range (private, loopback, link-local, CGNAT, multicast, broadcast, unspecified, documentation,
+ * benchmarking, unique-local, 6to4, Teredo, the IPv4-translated forms, ...): all that is not
+ * `unicast` is internal. An IPv4-mapped address (::ffff:a.b.c.d) or one under the well-known NAT64
+ * prefix (64:ff9b::/96) is judged as the IPv4 address it reaches; the deprecated IPv4-compatible
+ * form (::a.b.c.d) is refused outright. What is not an IP address at all counts as internal.
+ */
 export function isInternalAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return true;
-  // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it is.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return INTERNAL.check(mapped, 'ipv4');
-  return INTERNAL.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  if (net.isIP(address) === 0 || !ipaddr.isValid(address)) return true;
+  let ip: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) {
+      ip = v6.toIPv4Address();
+    } else if (v6.match(WELL_KNOWN_NAT64)) {
+      const [high, low] = v6.parts.slice(6) as [number, number];
+      ip = new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+    } else if (v6.match(IPV4_COMPATIBLE)) {
+      return true;
+    }
+  }
+  return ip.range() !== 'unicast';
 }
 
 export class RefusedTarget extends Error {}
