@@ -272,6 +272,34 @@ for (const target of databaseTargets) {
         assert.deepEqual(await accountState(), before);
       });
 
+      it("never binds an account to another Stripe customer from an event's metadata: forged accountId in a signed event changes nothing", async () => {
+        const unbound = await seedAccount(opened.db);
+        const before = await opened.db.query('select id, plan, billing_status, stripe_customer_id, stripe_subscription_id from accounts where id = any($1::uuid[]) order by id', [[owner.accountId, unbound.accountId]]);
+        for (const victim of [owner.accountId, unbound.accountId]) {
+          const events = [
+            signedEvent('checkout.session.completed', {
+              id: 'cs_test_not_ours',
+              object: 'checkout.session',
+              mode: 'subscription',
+              customer: 'cus_test_attacker',
+              subscription: 'sub_test_attacker',
+              client_reference_id: victim,
+              metadata: { accountId: victim, plan: 'business' },
+            }),
+            signedEvent('customer.subscription.updated', { ...subscription('active', 'business'), id: 'sub_test_attacker', customer: 'cus_test_attacker', metadata: { accountId: victim, plan: 'business' } }),
+            signedEvent('customer.subscription.deleted', { ...subscription('canceled'), id: 'sub_test_attacker', customer: 'cus_test_attacker', metadata: { accountId: victim } }),
+          ];
+          for (const event of events) {
+            const answer = await webhook(event);
+            assert.equal(answer.status, 200, answer.text);
+          }
+        }
+        const after = await opened.db.query('select id, plan, billing_status, stripe_customer_id, stripe_subscription_id from accounts where id = any($1::uuid[]) order by id', [[owner.accountId, unbound.accountId]]);
+        assert.deepEqual(after, before);
+        const [bound] = await opened.db.query<{ n: number }>("select count(*)::int as n from accounts where stripe_customer_id = 'cus_test_attacker'");
+        assert.equal(bound?.n, 0);
+      });
+
       it('applies a subscription change once; the same event id again is acknowledged and ignored', async () => {
         const upgrade = signedEvent('customer.subscription.updated', subscription('active', 'business'), { id: 'evt_replayed_once' });
         assert.equal((await webhook(upgrade)).status, 200);

@@ -227,8 +227,9 @@ export class Billing {
     if (account.stripeSubscriptionId) throw new ConflictError('use_portal', 'This account has a subscription: change the plan in the billing portal.');
     let customerId = account.stripeCustomerId;
     if (!customerId) {
-      customerId = await this.stripe.createCustomer({ accountId: account.accountId, accountName: account.name, email: actor.email ?? '' });
-      await setStripeCustomer(this.db, account.accountId, customerId);
+      const created = await this.stripe.createCustomer({ accountId: account.accountId, accountName: account.name, email: actor.email ?? '' });
+      // Two checkouts at once both make a customer: the first bound is the account's, for good.
+      customerId = (await setStripeCustomer(this.db, account.accountId, created)) ?? created;
     }
     const usage = await getPeriodUsage(this.db, actor.accountId, periodOf(new Date()).start);
     const url = await this.stripe.createCheckoutSession({
@@ -283,21 +284,23 @@ export class Billing {
     return this.plans.list.find((p) => p.stripe && prices.has(p.stripe.priceId)) ?? null;
   }
 
-  private async accountFor(tx: Queryable, customer: string | { id: string } | null, accountId?: string | null): Promise<AccountBilling | null> {
+  /**
+   * The account an event is about: the one bound to its Stripe customer, and nothing else. An
+   * event's metadata (accountId, client_reference_id) never chooses or re-binds the account: the
+   * service binds the customer itself when it creates it (checkout(), before any Checkout session
+   * exists), so every genuine event of ours names a bound customer, and a customer made elsewhere
+   * cannot claim an account by naming it.
+   */
+  private async accountFor(tx: Queryable, customer: string | { id: string } | null): Promise<AccountBilling | null> {
     const customerId = typeof customer === 'string' ? customer : customer?.id;
-    const byCustomer = customerId ? await getAccountBillingByCustomer(tx, customerId) : null;
-    if (byCustomer) return byCustomer;
-    if (!accountId) return null;
-    const account = await getAccountBillingForUpdate(tx, accountId);
-    if (account && customerId) await setStripeCustomer(tx, account.accountId, customerId);
-    return account;
+    return customerId ? getAccountBillingByCustomer(tx, customerId) : null;
   }
 
   private async apply(tx: Queryable, event: Stripe.Event, warnings: { accountId: string }[]): Promise<void> {
     switch (event.type) {
       case 'checkout.session.completed': {
         const session = event.data.object;
-        const account = await this.accountFor(tx, session.customer, session.metadata?.['accountId'] ?? session.client_reference_id);
+        const account = await this.accountFor(tx, session.customer);
         const planId = session.metadata?.['plan'];
         if (!account || !planId || session.mode !== 'subscription') return;
         const subscription = typeof session.subscription === 'string' ? session.subscription : (session.subscription?.id ?? null);
@@ -307,7 +310,7 @@ export class Billing {
       case 'customer.subscription.created':
       case 'customer.subscription.updated': {
         const subscription = event.data.object;
-        const account = await this.accountFor(tx, subscription.customer, subscription.metadata?.['accountId']);
+        const account = await this.accountFor(tx, subscription.customer);
         const plan = this.planFromSubscription(subscription);
         if (!account || !plan) return;
         const status = subscriptionStatus(subscription.status, account.billingStatus);
@@ -317,7 +320,7 @@ export class Billing {
       }
       case 'customer.subscription.deleted': {
         const subscription = event.data.object;
-        const account = await this.accountFor(tx, subscription.customer, subscription.metadata?.['accountId']);
+        const account = await this.accountFor(tx, subscription.customer);
         if (!account) return;
         await this.changePlan(tx, account, this.plans.free, 'canceled', null);
         return;

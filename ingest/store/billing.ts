@@ -56,8 +56,13 @@ export async function getAccountBillingByCustomer(db: Queryable, customerId: str
   return row ? toAccountBilling(row) : null;
 }
 
-export async function setStripeCustomer(db: Queryable, accountId: string, customerId: string): Promise<void> {
-  await db.query('update accounts set stripe_customer_id = $2 where id = $1', [accountId, customerId]);
+/** Binds the account's Stripe customer once: an account that has one keeps it. Returns the one bound. */
+export async function setStripeCustomer(db: Queryable, accountId: string, customerId: string): Promise<string | null> {
+  const [row] = await db.query<{ stripe_customer_id: string | null }>(
+    `update accounts set stripe_customer_id = coalesce(stripe_customer_id, $2) where id = $1 returning stripe_customer_id`,
+    [accountId, customerId],
+  );
+  return row?.stripe_customer_id ?? null;
 }
 
 /** Sets what is given of plan, status, subscription and first failed payment (undefined: unchanged). */
