@@ -35,7 +35,7 @@ export async function saveSession(
  * it, so a removed membership takes effect at once (the session falls back to the user's oldest
  * remaining account, if any).
  */
-export async function getSessionContext(db: Queryable, id: string): Promise<SessionContext | null> {
+export async function getSessionContext(db: Queryable, id: string, idleMinutes: number): Promise<SessionContext | null> {
   const [row] = await db.query<{
     id: string;
     user_id: string;
@@ -60,8 +60,9 @@ export async function getSessionContext(db: Queryable, id: string): Promise<Sess
           limit 1
        ) m on true
        left join accounts a on a.id = m.account_id
-      where s.id = $1 and s.expires_at > now()`,
-    [id],
+      where s.id = $1 and s.expires_at > now() and s.ended_reason is null
+        and s.last_seen_at > now() - make_interval(mins => $2)`,
+    [id, idleMinutes],
   );
   if (!row) return null;
   return {
@@ -92,7 +93,7 @@ export async function deleteExpiredSessions(db: Queryable): Promise<number> {
 export async function setSessionAccount(db: Queryable, sessionId: string, accountId: string): Promise<boolean> {
   const rows = await db.query(
     `update sessions s set account_id = $2
-      where s.id = $1 and exists (select 1 from memberships m where m.user_id = s.user_id and m.account_id = $2)
+      where s.id = $1 and s.ended_reason is null and exists (select 1 from memberships m where m.user_id = s.user_id and m.account_id = $2)
       returning s.id`,
     [sessionId, accountId],
   );
@@ -102,4 +103,31 @@ export async function setSessionAccount(db: Queryable, sessionId: string, accoun
 /** Signs a user out everywhere (after a password reset), optionally keeping one session. */
 export async function deleteSessionsByUser(db: Queryable, userId: string, keep?: string): Promise<void> {
   await db.query('delete from sessions where user_id = $1 and ($2::text is null or id <> $2::text)', [userId, keep ?? null]);
+}
+
+export type SessionEndReason = 'password_changed' | 'ownership_proven';
+
+/**
+ * Ends the user's sessions (optionally keeping one), marking why: each browser still holding one
+ * is told the reason until the session would have expired anyway.
+ */
+export async function endSessionsByUser(db: Queryable, userId: string, reason: SessionEndReason, keep?: string): Promise<void> {
+  await db.query(
+    'update sessions set ended_reason = $3 where user_id = $1 and ended_reason is null and ($2::text is null or id <> $2::text)',
+    [userId, keep ?? null, reason],
+  );
+}
+
+/** Why a session that is no longer live ended, when something the user did elsewhere ended it. */
+export async function getSessionEndReason(db: Queryable, id: string): Promise<SessionEndReason | null> {
+  const [row] = await db.query<{ ended_reason: SessionEndReason | null }>(
+    'select ended_reason from sessions where id = $1 and expires_at > now()',
+    [id],
+  );
+  return row?.ended_reason ?? null;
+}
+
+/** Notes a use, at most once a minute per session (the idle expiry counts from the last one). */
+export async function touchSession(db: Queryable, id: string): Promise<void> {
+  await db.query("update sessions set last_seen_at = now() where id = $1 and last_seen_at < now() - interval '1 minute'", [id]);
 }
