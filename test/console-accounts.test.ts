@@ -95,7 +95,8 @@ for (const target of databaseTargets) {
 
         const message = await mailTo('grace@example.com', /Confirm your email address/);
         const token = tokenIn(message, 'verify');
-        const verified = await call('POST', '/api/email-verification', { token });
+        // Opened in the browser that signed up: that session stays (any other would end, see account-security).
+        const verified = await call('POST', '/api/email-verification', { token }, cookie);
         assert.deepEqual([verified.status, verified.body], [200, { verified: true }]);
         const after = await call('GET', '/api/session', undefined, cookie);
         assert.equal((after.body as SessionPayload).user.emailVerified, true);

@@ -92,15 +92,18 @@ export class AccountService {
         const user = await saveUser(tx, { email: input.email, passwordHash });
         const account = await saveAccount(tx, { name: input.accountName });
         await saveMembership(tx, { accountId: account.id, userId: user.id, role: 'owner' });
-        await this.queueVerification(tx, user.id, user.email);
+        try {
+          await this.queueVerification(tx, user.id, user.email);
+        } catch (error) {
+          // The address was mailed enough this hour: the sign-up stands, its link can be resent later.
+          if (!(error instanceof RecipientCapReached)) throw error;
+        }
         return user.id;
       });
     } catch (error) {
       if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
         throw new ConflictError('email_taken', 'There is already an account with this email address: sign in, or reset its password.');
       }
-      // The address was mailed enough this hour: the sign-up stands, its link can be resent later.
-      if (error instanceof RecipientCapReached) throw capReached(error);
       throw error;
     }
     return this.auth.openSession(userId);

@@ -16,6 +16,8 @@ export interface SessionContext {
   plan: string | null;
   billingStatus: string | null;
   expiresAt: Date;
+  /** When the session was last used (to the minute): its idle expiry counts from here. */
+  lastSeenAt: Date;
 }
 
 export async function saveSession(
@@ -48,9 +50,10 @@ export async function getSessionContext(db: Queryable, id: string, idleMinutes: 
     plan: string | null;
     billing_status: string | null;
     expires_at: Date;
+    last_seen_at: Date;
   }>(
     `select s.id, s.user_id, u.email, u.is_platform_admin, u.email_verified_at is not null as email_verified,
-            m.account_id, a.name as account_name, m.role, a.plan, a.billing_status, s.expires_at
+            m.account_id, a.name as account_name, m.role, a.plan, a.billing_status, s.expires_at, s.last_seen_at
        from sessions s
        join users u on u.id = s.user_id
        left join lateral (
@@ -77,6 +80,7 @@ export async function getSessionContext(db: Queryable, id: string, idleMinutes: 
     plan: row.plan,
     billingStatus: row.billing_status,
     expiresAt: row.expires_at,
+    lastSeenAt: row.last_seen_at,
   };
 }
 
