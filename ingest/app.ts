@@ -38,7 +38,8 @@ import { AccountMail } from './services/account-mail.ts';
 import { AccountService } from './services/accounts.ts';
 import { whatsappTest } from './notify/whatsapp.ts';
 import { captchaVerifier } from './services/captcha.ts';
-import { ConsoleAuth } from './services/console-auth.ts';
+import { ConsoleAuth, DEVICE_COOKIE } from './services/console-auth.ts';
+import { normalizeEmail } from './services/email-address.ts';
 import { FormDirectory } from './services/form-directory.ts';
 import type { Secrets } from './services/secrets.ts';
 import { SubmissionIntake } from './services/submission-intake.ts';
@@ -160,14 +161,14 @@ export function createApp(deps: AppDeps): App {
     holdingCaps: holdingCaps(config.plans),
   });
   const intake = new SubmissionIntake(writer, secrets, captchaVerifier({ verifyUrl: config.captcha.verifyUrl }), db);
-  const auth = new ConsoleAuth(db);
-  const accountMail = new AccountMail(config.publicUrl);
+  const auth = new ConsoleAuth(db, { idleMinutes: config.sessionIdleMinutes, deviceKey: secrets.deviceKey });
+  const accountMail = new AccountMail(config.publicUrl, config.limits.accountEmailsPerAddressPerHour);
   const billing = new Billing(db, config.plans, stripeGateway(config.stripe), accountMail, {
     publicUrl: config.publicUrl,
     graceDays: config.billing.graceDays,
     meterEventName: config.stripe.meterEventName,
   });
-  const accounts = new AccountService(db, auth, accountMail, billing);
+  const accounts = new AccountService(db, auth, accountMail, billing, config.signups);
 
   const limiter = (options: Parameters<typeof createLimiter>[0]) => createLimiter(options, deps.limiterStores, logger);
   const perIpLimit = limiter({ name: 'ip', windowMs: MINUTE, limit: config.limits.ipPerMinute, key: clientIp });
@@ -180,9 +181,20 @@ export function createApp(deps: AppDeps): App {
   });
   // Failed sign-ins are limited three ways: per address and email (a guess at one password),
   // per address (one machine trying many emails), per email (many machines trying one account).
+  // The email is keyed in the one normal form the look-up uses. A browser carrying a valid device
+  // cookie of that user (it signed in as them before) is counted per device instead of per
+  // email, so strangers' guesses cannot lock the owner out, and a device still gets only so many.
   const signInEmail = (req: express.Request): string => {
     const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-    return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 254) : '';
+    return typeof email === 'string' ? normalizeEmail(email.slice(0, 320)) : '';
+  };
+  const signInSubject = (req: express.Request, res: express.Response): string =>
+    res.locals.trustedDevice ? `device:${res.locals.trustedDevice}` : `email:${signInEmail(req)}`;
+  const recogniseDevice: RequestHandler = async (req, res, next) => {
+    const cookie: unknown = req.cookies?.[DEVICE_COOKIE];
+    const email = signInEmail(req);
+    if (cookie !== undefined && email) res.locals.trustedDevice = (await auth.trustedDevice(email, cookie)) ?? undefined;
+    next();
   };
   const signInLimit = (name: string, limit: number, key: (req: express.Request, res: express.Response) => string) =>
     limiter({
@@ -194,9 +206,10 @@ export function createApp(deps: AppDeps): App {
       message: 'Too many sign-in attempts; wait a few minutes and try again.',
     });
   const signInLimiters = [
-    signInLimit('signin', config.limits.loginAttemptsPer15Minutes, (req, res) => `${clientIp(req, res)}|${signInEmail(req)}`),
+    recogniseDevice,
+    signInLimit('signin', config.limits.loginAttemptsPer15Minutes, (req, res) => `${clientIp(req, res)}|${signInSubject(req, res)}`),
     signInLimit('signin-ip', config.limits.loginAttemptsPerIpPer15Minutes, clientIp),
-    signInLimit('signin-email', config.limits.loginAttemptsPerEmailPer15Minutes, signInEmail),
+    signInLimit('signin-email', config.limits.loginAttemptsPerEmailPer15Minutes, signInSubject),
   ];
   const signUpLimiter = limiter({
     name: 'signup',

@@ -79,6 +79,9 @@ const envSchema = z.object({
   LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES: positiveInt(100),
   LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES: positiveInt(50),
   SIGNUPS_PER_HOUR: positiveInt(10),
+  ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR: positiveInt(5),
+  SESSION_IDLE_MINUTES: positiveInt(7 * 24 * 60),
+  SIGNUPS: z.preprocess(emptyToUndefined, z.enum(['open', 'invite', 'closed']).default('open')),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
   DEMO: flag(true),
@@ -157,8 +160,14 @@ export interface Config {
     loginAttemptsPerIpPer15Minutes: number;
     loginAttemptsPerEmailPer15Minutes: number;
     signUpsPerHour: number;
+    /** Verification, reset and invitation emails one address may get in an hour. */
+    accountEmailsPerAddressPerHour: number;
     maxBodyBytes: number;
   };
+  /** A console session unused for this long ends (besides its absolute 30 days). */
+  sessionIdleMinutes: number;
+  /** Who may sign up: anyone, only someone with a valid invitation, or nobody. */
+  signups: 'open' | 'invite' | 'closed';
   submissionBatchSize: number;
   /** Create the demo site and form on an empty database. */
   demo: boolean;
@@ -268,8 +277,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       loginAttemptsPerIpPer15Minutes: e.LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES,
       loginAttemptsPerEmailPer15Minutes: e.LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES,
       signUpsPerHour: e.SIGNUPS_PER_HOUR,
+      accountEmailsPerAddressPerHour: e.ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    signups: e.SIGNUPS,
     submissionBatchSize: e.SUBMISSION_BATCH_SIZE,
     demo: e.DEMO,
     worker: Object.freeze({

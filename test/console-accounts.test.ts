@@ -95,7 +95,8 @@ for (const target of databaseTargets) {
 
         const message = await mailTo('grace@example.com', /Confirm your email address/);
         const token = tokenIn(message, 'verify');
-        const verified = await call('POST', '/api/email-verification', { token });
+        // Opened in the browser that signed up: that session stays (any other would end, see account-security).
+        const verified = await call('POST', '/api/email-verification', { token }, cookie);
         assert.deepEqual([verified.status, verified.body], [200, { verified: true }]);
         const after = await call('GET', '/api/session', undefined, cookie);
         assert.equal((after.body as SessionPayload).user.emailVerified, true);
@@ -199,11 +200,11 @@ for (const target of databaseTargets) {
         const pending = await call('GET', '/api/invitations', undefined, ownerCookie);
         assert.deepEqual((pending.body as { items: { email: string; role: string }[] }).items.map((i) => [i.email, i.role]), [['new.member@example.com', 'member']]);
 
-        const message = await mailTo('new.member@example.com', /invited you to Account \d+ on Formline/, seen);
+        const message = await mailTo('new.member@example.com', /You are invited to join the account “Account \d+” on Formline/, seen);
         const token = tokenIn(message, 'invite');
         const lookup = await call('GET', `/api/invitations/lookup?token=${token}`);
         assert.equal(lookup.status, 200);
-        assert.deepEqual(lookup.body, { accountName: (message.subject ?? '').replace(/^.* invited you to (.*) on Formline$/, '$1'), email: 'new.member@example.com', role: 'member', userExists: false });
+        assert.deepEqual(lookup.body, { accountName: (message.subject ?? '').replace(/^You are invited to join the account “(.*)” on Formline$/, '$1'), email: 'new.member@example.com', role: 'member', userExists: false });
 
         const noPassword = await call('POST', '/api/invitations/accept', { token });
         assert.deepEqual([noPassword.status, noPassword.body], [
@@ -275,7 +276,7 @@ for (const target of databaseTargets) {
       it('invites a user who already exists: they accept signed in as themselves, then switch between their accounts', async () => {
         const seen = mail.messages.length;
         assert.equal((await call('POST', '/api/invitations', { email: other.email, role: 'owner' }, ownerCookie)).status, 201);
-        const token = tokenIn(await mailTo(other.email, /invited you/, seen), 'invite');
+        const token = tokenIn(await mailTo(other.email, /You are invited/, seen), 'invite');
         assert.equal(((await call('GET', `/api/invitations/lookup?token=${token}`)).body as { userExists: boolean }).userExists, true);
 
         const anonymous = await call('POST', '/api/invitations/accept', { token, password: 'take it over 123' });
@@ -331,7 +332,7 @@ for (const target of databaseTargets) {
         const seen = mail.messages.length;
         const invite = await call('POST', '/api/invitations', { email: 'maybe@example.com' }, ownerCookie);
         assert.equal((invite.body as { role: string }).role, 'member');
-        const token = tokenIn(await mailTo('maybe@example.com', /invited you/, seen), 'invite');
+        const token = tokenIn(await mailTo('maybe@example.com', /You are invited/, seen), 'invite');
         const cancel = await call('DELETE', `/api/invitations/${(invite.body as { id: string }).id}`, undefined, ownerCookie);
         assert.equal(cancel.status, 204);
         assert.deepEqual((await call('GET', `/api/invitations/lookup?token=${token}`)).body, INVALID_TOKEN);

@@ -101,7 +101,7 @@ for (const target of databaseTargets) {
         assert.equal(answer.status, 200);
         const [account] = await opened.db.query<{ name: string }>('select name from accounts where id = $1', [owner.accountId]);
         assert.deepEqual(answer.body, {
-          user: { id: owner.userId, email: owner.email, isPlatformAdmin: false, emailVerified: false },
+          user: { id: owner.userId, email: owner.email, isPlatformAdmin: false, emailVerified: true },
           account: { id: owner.accountId, name: account?.name, role: 'owner', plan: 'pro', billingStatus: 'none' },
           accounts: [{ id: owner.accountId, name: account?.name, role: 'owner' }],
         });

@@ -806,6 +806,8 @@ for (const target of databaseTargets) {
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Usage' }).click();
       await heading(page, 'Sign in');
       assert.match(page.url(), /#\/signin\?next=%23%2Fusage$/);
+      // ...saying why, honestly.
+      await page.getByRole('alert').filter({ hasText: 'You were signed out because your password changed. Sign in again.' }).waitFor();
       await page.getByLabel('Email').fill(newcomer);
       await page.getByLabel('Password').fill('a fresh passphrase');
       await page.getByRole('button', { name: 'Sign in' }).click();

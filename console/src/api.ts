@@ -23,10 +23,10 @@ interface ErrorBody {
   error?: { code?: unknown; message?: unknown; fields?: unknown };
 }
 
-let onUnauthorized: () => void = () => {};
+let onUnauthorized: (error: ApiError) => void = () => {};
 
-/** Called on every 401 except where a call says it expects one (the session probe, sign-in). */
-export function setUnauthorizedHandler(handler: () => void): void {
+/** Called on every 401 except where a call says it expects one (the session probe, sign-in), with the error (e.g. session_ended). */
+export function setUnauthorizedHandler(handler: (error: ApiError) => void): void {
   onUnauthorized = handler;
 }
 
@@ -73,7 +73,7 @@ export async function send(method: string, path: string, body?: unknown, options
   }
   if (res.ok) return res;
   const error = await errorOf(res);
-  if (res.status === 401 && !options.expectUnauthorized) onUnauthorized();
+  if (res.status === 401 && !options.expectUnauthorized) onUnauthorized(error);
   throw error;
 }
 

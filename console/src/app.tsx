@@ -5,7 +5,7 @@
 
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, setUnauthorizedHandler } from './api.ts';
+import { api, ApiError, setUnauthorizedHandler } from './api.ts';
 import type { BillingStatus, Session } from './api-types.ts';
 import { BillingContext, useBilling, useBillingLoader } from './billing-state.ts';
 import { Loading, PageHeader, StatusLine, useStatus } from './feedback.tsx';
@@ -58,17 +58,25 @@ export function App() {
   const [session, setRawSession] = useState<Session | null | undefined>(undefined);
   const setSession = useCallback((next: Session | null) => setRawSession(next ? completeSession(next) : null), []);
 
+  // Why this browser was signed out, when it was signed out elsewhere (a password change): shown on sign-in.
+  const [signedOutBecause, setSignedOutBecause] = useState<string | null>(null);
+  const noteSignOut = (error: unknown) => {
+    if (error instanceof ApiError && error.code === 'session_ended') setSignedOutBecause(error.message);
+  };
+
   const refresh = useCallback(async () => {
     try {
       setSession(await api.get<Session>('/api/session', { expectUnauthorized: true }));
-    } catch {
+    } catch (error) {
+      noteSignOut(error);
       setSession(null);
     }
   }, [setSession]);
 
   useEffect(() => {
     void refresh();
-    setUnauthorizedHandler(() => {
+    setUnauthorizedHandler((error) => {
+      noteSignOut(error);
       setSession(null);
       const { segments, hash } = currentRoute();
       if (!PUBLIC_PAGES.has(segments[0] ?? '')) navigate(signInHref(hash), { replace: true });
@@ -111,7 +119,16 @@ export function App() {
 
   switch (page) {
     case 'signin':
-      return <SignInPage next={route.query.get('next')} onSignedIn={onSignedIn} />;
+      return (
+        <SignInPage
+          next={route.query.get('next')}
+          notice={signedOutBecause}
+          onSignedIn={(next, to) => {
+            setSignedOutBecause(null);
+            onSignedIn(next, to);
+          }}
+        />
+      );
     case 'signup':
       return <SignUpPage onSignedIn={onSignedIn} />;
     case 'forgot':

@@ -4,7 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { SESSION_COOKIE, type ConsoleAuth } from '../services/console-auth.ts';
 import type { Role } from '../store/accounts.ts';
-import type { SessionContext } from '../store/sessions.ts';
+import type { SessionContext, SessionEndReason } from '../store/sessions.ts';
 import './locals.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -55,9 +55,21 @@ export function sessionLoader(auth: ConsoleAuth): RequestHandler {
     if (typeof token === 'string' && token !== '') {
       const session = await auth.resolve(token);
       if (session) res.locals.auth = session;
+      else res.locals.sessionEnded = (await auth.endReason(token)) ?? undefined;
     }
     next();
   };
+}
+
+const ENDED: Record<SessionEndReason, string> = {
+  password_changed: 'You were signed out because your password changed. Sign in again.',
+  ownership_proven: 'You were signed out because the owner of this email address confirmed it. Sign in again.',
+};
+
+/** "Sign in first", or why this browser's session ended when something done elsewhere ended it. */
+export function signInFirst(res: Response): UnauthorizedError {
+  const reason = res.locals.sessionEnded;
+  return reason ? new UnauthorizedError('session_ended', ENDED[reason]) : new UnauthorizedError();
 }
 
 const apiKeyNotAllowed = () =>
@@ -66,18 +78,18 @@ const apiKeyNotAllowed = () =>
 /** A signed-in console user (not an API key). */
 export const requireSession: RequestHandler = (_req, res, next) => {
   if (res.locals.auth) return next();
-  next(res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError());
+  next(res.locals.apiKey ? apiKeyNotAllowed() : signInFirst(res));
 };
 
 /** A signed-in user, or an API key: the read and export routes. */
 export const allowApiKey: RequestHandler = (_req, res, next) => {
-  next(res.locals.auth || res.locals.apiKey ? undefined : new UnauthorizedError());
+  next(res.locals.auth || res.locals.apiKey ? undefined : signInFirst(res));
 };
 
 /** An owner of the account being worked on. */
 export const requireOwner: RequestHandler = (_req, res, next) => {
   const auth = res.locals.auth;
-  if (!auth) return next(res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError());
+  if (!auth) return next(res.locals.apiKey ? apiKeyNotAllowed() : signInFirst(res));
   if (auth.role === 'owner') return next();
   next(auth.accountId ? new ForbiddenError('owner_required', 'Only an owner of this account can do this.') : noAccount());
 };
@@ -85,7 +97,7 @@ export const requireOwner: RequestHandler = (_req, res, next) => {
 /** The platform operator. */
 export const requirePlatformAdmin: RequestHandler = (_req, res, next) => {
   const auth = res.locals.auth;
-  if (!auth) return next(res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError());
+  if (!auth) return next(res.locals.apiKey ? apiKeyNotAllowed() : signInFirst(res));
   next(auth.isPlatformAdmin ? undefined : new ForbiddenError('platform_admin_required', 'Only the platform operator can see this.'));
 };
 
@@ -108,17 +120,29 @@ export function accountOf(res: Response): Actor {
   }
   const key = res.locals.apiKey;
   if (key) return { accountId: key.accountId, userId: null, email: null, role: 'api_key' };
-  throw new UnauthorizedError();
+  throw signInFirst(res);
 }
 
 /** The signed-in user's session (not an API key); throws when there is none. */
 export function sessionOf(res: Response): SessionContext {
   const auth = res.locals.auth;
-  if (!auth) throw res.locals.apiKey ? apiKeyNotAllowed() : new UnauthorizedError();
+  if (!auth) throw res.locals.apiKey ? apiKeyNotAllowed() : signInFirst(res);
   return auth;
 }
 
 export function sessionToken(req: Request): string | undefined {
   const token: unknown = req.cookies?.[SESSION_COOKIE];
   return typeof token === 'string' ? token : undefined;
+}
+
+/**
+ * The rule for an address nobody has proven yet: whoever signed up with it may use the console,
+ * but may not hand out access (API keys, invitations) until the address is verified, since the
+ * address may be someone else's.
+ */
+export function requireVerifiedEmail(res: Response): void {
+  const auth = res.locals.auth;
+  if (auth && !auth.emailVerified) {
+    throw new ForbiddenError('email_unverified', 'Verify your email address first: until then this account cannot create API keys or invite anyone.');
+  }
 }

@@ -3,7 +3,7 @@
 import type { SubmissionOutcome } from '../metrics.ts';
 import type { PublicForm } from '../store/forms.ts';
 import type { ApiKeyContext } from '../services/console-auth.ts';
-import type { SessionContext } from '../store/sessions.ts';
+import type { SessionContext, SessionEndReason } from '../store/sessions.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -11,6 +11,10 @@ declare global {
     interface Locals {
       /** The signed-in console user and the account being worked on. */
       auth?: SessionContext;
+      /** The session cookie sent stands for a session ended elsewhere, and why (an honest 401). */
+      sessionEnded?: SessionEndReason;
+      /** On a sign-in: the device id of a valid device cookie of the user signing in (their own browser). */
+      trustedDevice?: string;
       /** The API key a program presented instead (Authorization: Bearer fl_...). */
       apiKey?: ApiKeyContext;
       /** The form a public route is about. */

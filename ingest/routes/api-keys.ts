@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
-import { accountOf } from '../http/console-session.ts';
+import { accountOf, requireVerifiedEmail } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import { newApiKey } from '../services/console-auth.ts';
 import { isUuid } from '../services/ids.ts';
@@ -31,6 +31,7 @@ export function apiKeyRoutes(db: Database) {
 
   const create: RequestHandler = async (req, res) => {
     const actor = accountOf(res);
+    requireVerifiedEmail(res);
     const input = parseInput(createInput, req.body);
     const made = newApiKey();
     const key = await saveApiKey(db, { accountId: actor.accountId, name: input.name, prefix: made.prefix, secretHash: made.secretHash, createdBy: actor.userId });

@@ -6,24 +6,26 @@ import type { CookieOptions, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { UnauthorizedError } from '../errors.ts';
 import { parseInput } from '../http/input.ts';
-import { sessionOf, sessionToken } from '../http/console-session.ts';
+import { sessionOf, sessionToken, signInFirst } from '../http/console-session.ts';
 import type { AccountService } from '../services/accounts.ts';
-import { SESSION_COOKIE, SESSION_DAYS, type ConsoleAuth } from '../services/console-auth.ts';
+import { DEVICE_COOKIE, DEVICE_DAYS, SESSION_COOKIE, SESSION_DAYS, type ConsoleAuth } from '../services/console-auth.ts';
+import { emailAddress as email } from '../services/email-address.ts';
 import type { SessionContext } from '../store/sessions.ts';
 
-const email = z.email().max(254).transform((value) => value.toLowerCase());
 /** At least 8 characters; long passphrases welcome (scrypt takes any length, this bounds the work). */
 export const newPassword = z.string().min(8, 'must be at least 8 characters').max(1024);
 const token = z.string().min(1).max(200);
 
 const signInInput = z.object({
-  email: z.string().trim().min(1).max(254),
+  email,
   password: z.string().min(1).max(1024),
 });
-const signUpInput = z.object({ email, password: newPassword, accountName: z.string().trim().min(1).max(100) }).strict();
+const signUpInput = z
+  .object({ email, password: newPassword, accountName: z.string().trim().min(1).max(100), invitationToken: token.optional() })
+  .strict();
 const switchInput = z.object({ accountId: z.uuid() }).strict();
 const tokenInput = z.object({ token }).strict();
-const resetRequestInput = z.object({ email: z.string().trim().min(1).max(254) }).strict();
+const resetRequestInput = z.object({ email }).strict();
 const resetInput = z.object({ token, password: newPassword }).strict();
 
 export function sessionRoutes(auth: ConsoleAuth, accounts: AccountService, publicUrl: string) {
@@ -43,8 +45,11 @@ export function sessionRoutes(auth: ConsoleAuth, accounts: AccountService, publi
     accounts: (await accounts.accounts(session.userId)).map((m) => ({ id: m.accountId, name: m.accountName, role: m.role })),
   });
 
+  /** Sets the session cookie, and the device cookie that marks this browser as one that signed in as this user. */
   const opened = async (res: Response, status: number, { token: value, session }: { token: string; session: SessionContext }) => {
     res.cookie(SESSION_COOKIE, value, { ...cookie, maxAge: SESSION_DAYS * 86_400_000 });
+    const device: unknown = res.req.cookies?.[DEVICE_COOKIE];
+    res.cookie(DEVICE_COOKIE, auth.deviceCookie(session.userId, device), { ...cookie, path: '/api/session', maxAge: DEVICE_DAYS * 86_400_000 });
     res.status(status).json(await present(session));
   };
 
@@ -59,7 +64,7 @@ export function sessionRoutes(auth: ConsoleAuth, accounts: AccountService, publi
   };
 
   const current: RequestHandler = async (_req, res) => {
-    if (!res.locals.auth) throw new UnauthorizedError();
+    if (!res.locals.auth) throw signInFirst(res);
     res.json(await present(res.locals.auth));
   };
 
@@ -81,7 +86,7 @@ export function sessionRoutes(auth: ConsoleAuth, accounts: AccountService, publi
 
   const verifyEmail: RequestHandler = async (req, res) => {
     const input = parseInput(tokenInput, req.body);
-    await accounts.verifyEmail(input.token);
+    await accounts.verifyEmail(input.token, res.locals.auth);
     res.json({ verified: true });
   };
 

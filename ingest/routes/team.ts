@@ -7,10 +7,11 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
-import { accountOf, sessionToken } from '../http/console-session.ts';
+import { accountOf, requireVerifiedEmail, sessionToken } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import type { AccountService } from '../services/accounts.ts';
 import type { ConsoleAuth } from '../services/console-auth.ts';
+import { emailAddress } from '../services/email-address.ts';
 import { isUuid } from '../services/ids.ts';
 import type { Member } from '../store/accounts.ts';
 import { saveAuditEntry } from '../store/audit.ts';
@@ -19,7 +20,7 @@ import { newPassword, type sessionRoutes } from './session.ts';
 
 const role = z.enum(['owner', 'member']);
 const roleInput = z.object({ role }).strict();
-const inviteInput = z.object({ email: z.email().max(254).transform((value) => value.toLowerCase()), role: role.default('member') }).strict();
+const inviteInput = z.object({ email: emailAddress, role: role.default('member') }).strict();
 const lookupQuery = z.object({ token: z.string().min(1).max(200) });
 const acceptInput = z.object({ token: z.string().min(1).max(200), password: newPassword.optional() }).strict();
 
@@ -60,8 +61,14 @@ export function teamRoutes(db: Database, auth: ConsoleAuth, accounts: AccountSer
     if (actor.role !== 'owner' && userId !== actor.userId) {
       throw new ForbiddenError('owner_required', 'Only an owner of this account can do this.');
     }
-    const member = await accounts.removeMember(actor.accountId, userId);
-    await saveAuditEntry(db, { accountId: actor.accountId, actor, action: 'member.remove', target: member.email });
+    const { member, forms } = await accounts.removeMember(actor.accountId, userId);
+    await saveAuditEntry(db, {
+      accountId: actor.accountId,
+      actor,
+      action: 'member.remove',
+      target: member.email,
+      details: { removedFromRecipientsOf: forms },
+    });
     res.status(204).end();
   };
 
@@ -72,6 +79,7 @@ export function teamRoutes(db: Database, auth: ConsoleAuth, accounts: AccountSer
 
   const invite: RequestHandler = async (req, res) => {
     const actor = accountOf(res);
+    requireVerifiedEmail(res);
     const input = parseInput(inviteInput, req.body);
     const invitation = await accounts.invite(actor.accountId, { userId: actor.userId as string, email: actor.email as string }, input.email, input.role);
     await saveAuditEntry(db, { accountId: actor.accountId, actor, action: 'invitation.create', target: input.email, details: { role: input.role } });

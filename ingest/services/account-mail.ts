@@ -1,10 +1,37 @@
 // The emails the service sends about accounts: address verification, password reset and
 // invitations. Queued in the outbox (enqueueAccountEmail), so they wait out an SMTP outage.
-// Every value from a user is escaped in the HTML part.
+// Every value from a user is escaped in the HTML part, and names people chose (accounts) appear
+// only as quoted data, never as the sentence's own words. The emails a stranger can trigger
+// (verification, reset, invitation) are capped per recipient per hour, whatever the IP.
 
 import type { Queryable } from '../db/database.ts';
 import { escapeHtml } from '../notify/email.ts';
+import { countAccountEmailsSince, lockAccountEmailRecipient } from '../store/account-mail-caps.ts';
 import { enqueueAccountEmail, type AccountEmail } from '../store/jobs.ts';
+import { normalizeEmail } from './email-address.ts';
+
+const HOUR = 3_600_000;
+
+/**
+ * A name someone chose, as quoted data: control and format characters and line breaks go (no
+ * forged headers or lines), spaces are collapsed, it is cut to 80 characters and put in quotes.
+ */
+export function quoted(name: string): string {
+  const plain = name
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/[“”"]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+  const short = [...plain].length > 80 ? `${[...plain].slice(0, 79).join('')}…` : plain;
+  return `“${short}”`;
+}
+
+/** Past the per-recipient cap: nothing was queued; the next one may go after `retryAfterSeconds`. */
+export class RecipientCapReached extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('account email cap reached for this recipient');
+  }
+}
 
 function compose(lines: { intro: string; link: string; action: string; outro: string }): Pick<AccountEmail, 'text' | 'html'> {
   const text = `${lines.intro}\n\n${lines.action}: ${lines.link}\n\n${lines.outro}\n`;
@@ -19,8 +46,27 @@ function compose(lines: { intro: string; link: string; action: string; outro: st
 export class AccountMail {
   private readonly consoleUrl: string;
 
-  constructor(publicUrl: string) {
+  constructor(
+    publicUrl: string,
+    private readonly perRecipientPerHour = 5,
+  ) {
     this.consoleUrl = `${publicUrl}/console/`;
+  }
+
+  /**
+   * Queues an email a stranger could trigger, unless the recipient already had the hour's cap;
+   * then throws RecipientCapReached and queues nothing. `db` must be a transaction (the lock).
+   */
+  private async enqueueCapped(db: Queryable, to: string, mail: AccountEmail): Promise<void> {
+    const address = normalizeEmail(to);
+    await lockAccountEmailRecipient(db, address);
+    const since = new Date(Date.now() - HOUR);
+    const { count, oldest } = await countAccountEmailsSince(db, address, since);
+    if (count >= this.perRecipientPerHour) {
+      const freeAt = (oldest?.getTime() ?? Date.now()) + HOUR;
+      throw new RecipientCapReached(Math.max(1, Math.ceil((freeAt - Date.now()) / 1000)));
+    }
+    await enqueueAccountEmail(db, address, mail);
   }
 
   verificationLink(token: string): string {
@@ -36,7 +82,7 @@ export class AccountMail {
   }
 
   async sendVerification(db: Queryable, to: string, token: string): Promise<void> {
-    await enqueueAccountEmail(db, to, {
+    await this.enqueueCapped(db, to, {
       subject: 'Confirm your email address for Formline',
       ...compose({
         intro: 'Welcome to Formline. Confirm that this address is yours, so we can send you your submissions.',
@@ -48,7 +94,7 @@ export class AccountMail {
   }
 
   async sendPasswordReset(db: Queryable, to: string, token: string): Promise<void> {
-    await enqueueAccountEmail(db, to, {
+    await this.enqueueCapped(db, to, {
       subject: 'Reset your Formline password',
       ...compose({
         intro: 'Someone (hopefully you) asked to reset the password of your Formline account.',
@@ -60,10 +106,10 @@ export class AccountMail {
   }
 
   async sendInvitation(db: Queryable, to: string, token: string, invite: { accountName: string; invitedBy: string; role: string }): Promise<void> {
-    await enqueueAccountEmail(db, to, {
-      subject: `${invite.invitedBy} invited you to ${invite.accountName} on Formline`,
+    await this.enqueueCapped(db, to, {
+      subject: `You are invited to join the account ${quoted(invite.accountName)} on Formline`,
       ...compose({
-        intro: `${invite.invitedBy} invited you to join ${invite.accountName} on Formline as ${invite.role === 'owner' ? 'an owner' : 'a member'}.`,
+        intro: `You are invited to join the account ${quoted(invite.accountName)} on Formline as ${invite.role === 'owner' ? 'an owner' : 'a member'}. The invitation was sent by ${quoted(invite.invitedBy)}, an owner of that account.`,
         action: 'Accept the invitation',
         link: this.invitationLink(token),
         outro: 'The link works for 7 days.',
@@ -89,9 +135,9 @@ export class AccountMail {
         ? 'When the included submissions are used up, new ones are held until you upgrade.'
         : 'Past the included submissions, each one is billed as overage at your plan\'s rate.';
     await enqueueAccountEmail(db, to, {
-      subject: `${alert.accountName}: ${alert.percent}% of this month's submissions used`,
+      subject: `Formline account ${quoted(alert.accountName)}: ${alert.percent}% of this month's submissions used`,
       ...compose({
-        intro: `${alert.accountName} has received ${alert.used} of the ${alert.included} submissions the ${alert.planName} plan includes this month (${alert.percent}%). ${next}`,
+        intro: `The account ${quoted(alert.accountName)} has received ${alert.used} of the ${alert.included} submissions the ${alert.planName} plan includes this month (${alert.percent}%). ${next}`,
         action: 'See usage and plans',
         link: this.billingLink(),
         outro: 'You get this email once per threshold each month.',
@@ -101,9 +147,9 @@ export class AccountMail {
 
   async sendPaymentFailed(db: Queryable, to: string, failure: { accountName: string; graceDays: number }): Promise<void> {
     await enqueueAccountEmail(db, to, {
-      subject: `${failure.accountName}: a payment failed`,
+      subject: `Formline account ${quoted(failure.accountName)}: a payment failed`,
       ...compose({
-        intro: `The latest payment for ${failure.accountName} did not go through. Please update the payment method within ${failure.graceDays} days; after that the account is held to the free plan's limits until a payment succeeds.`,
+        intro: `The latest payment for the account ${quoted(failure.accountName)} did not go through. Please update the payment method within ${failure.graceDays} days; after that the account is held to the free plan's limits until a payment succeeds.`,
         action: 'Update the payment method',
         link: this.billingLink(),
         outro: 'Nothing is lost meanwhile: submissions keep being stored.',

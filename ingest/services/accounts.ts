@@ -3,16 +3,19 @@
 // the team (roles, removal, never without an owner) and invitations by email.
 
 import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database } from '../db/database.ts';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../errors.ts';
 import {
   countOwners,
   deleteMembership,
+  deleteOtherMemberships,
   getMember,
   getUserByEmail,
   getUserById,
   listMembers,
   listMembershipsByUser,
+  listOwnedAccountIds,
   lockAccount,
+  lockUserVerified,
   markEmailVerified,
   saveAccount,
   saveMembership,
@@ -22,18 +25,22 @@ import {
   type Member,
   type Role,
 } from '../store/accounts.ts';
+import { revokeAccountApiKeys } from '../store/api-keys.ts';
+import { saveAuditEntry } from '../store/audit.ts';
+import { removeNotifyEmailFromAccountForms } from '../store/forms.ts';
 import {
   acceptInvitation,
   deleteInvitation,
+  deletePendingInvitations,
   getInvitationByToken,
   listPendingInvitations,
   saveInvitation,
   type Invitation,
 } from '../store/invitations.ts';
-import { deleteSessionsByUser, setSessionAccount, type SessionContext } from '../store/sessions.ts';
+import { endSessionsByUser, setSessionAccount, type SessionContext, type SessionEndReason } from '../store/sessions.ts';
 import { consumeUserToken, expireUserTokens, saveUserToken } from '../store/user-tokens.ts';
 import type { Billing } from '../billing/billing.ts';
-import type { AccountMail } from './account-mail.ts';
+import { RecipientCapReached, type AccountMail } from './account-mail.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import { randomToken } from './ids.ts';
 import { hashPassword } from './passwords.ts';
@@ -45,7 +52,13 @@ const RESET_PASSWORD_TTL = HOUR;
 const INVITATION_TTL = 7 * 24 * HOUR;
 
 const invalidToken = () => new BadRequestError('invalid_token', 'This link is not valid any more: it was used, it expired, or it was mistyped.');
+const capReached = (error: RecipientCapReached) =>
+  new TooManyRequestsError(error.retryAfterSeconds, 'This address has been sent enough emails for now; try again later.');
 const lastOwner = () => new ConflictError('last_owner', 'An account needs at least one owner: make someone else an owner first.');
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export type SignupPolicy = 'open' | 'invite' | 'closed';
 
 export class AccountService {
   constructor(
@@ -53,10 +66,25 @@ export class AccountService {
     private readonly auth: ConsoleAuth,
     private readonly mail: AccountMail,
     private readonly billing: Pick<Billing, 'assertCanAddMember'>,
+    private readonly signups: SignupPolicy = 'open',
   ) {}
 
+  /**
+   * Who may sign up (SIGNUPS): anyone; only someone holding a live invitation for this address
+   * (`invite`); nobody (`closed`; invited people still join through their invitation).
+   */
+  private async assertMaySignUp(email: string, invitationToken: string | undefined): Promise<void> {
+    if (this.signups === 'open') return;
+    if (this.signups === 'closed') throw new ForbiddenError('signups_closed', 'Sign-up is closed on this Formline; ask an owner of an account here to invite you.');
+    const invitation = invitationToken ? await getInvitationByToken(this.db, sha256(invitationToken)) : null;
+    if (!invitation || invitation.email !== email) {
+      throw new ForbiddenError('invitation_required', 'Sign-up on this Formline is by invitation only: open the link in your invitation email.');
+    }
+  }
+
   /** A new user owning a new free account, signed in at once; a verification link is mailed. */
-  async signUp(input: { email: string; password: string; accountName: string }): Promise<{ token: string; session: SessionContext }> {
+  async signUp(input: { email: string; password: string; accountName: string; invitationToken?: string | undefined }): Promise<{ token: string; session: SessionContext }> {
+    await this.assertMaySignUp(input.email, input.invitationToken);
     const passwordHash = await hashPassword(input.password);
     let userId: string;
     try {
@@ -64,7 +92,12 @@ export class AccountService {
         const user = await saveUser(tx, { email: input.email, passwordHash });
         const account = await saveAccount(tx, { name: input.accountName });
         await saveMembership(tx, { accountId: account.id, userId: user.id, role: 'owner' });
-        await this.queueVerification(tx, user.id, user.email);
+        try {
+          await this.queueVerification(tx, user.id, user.email);
+        } catch (error) {
+          // The address was mailed enough this hour: the sign-up stands, its link can be resent later.
+          if (!(error instanceof RecipientCapReached)) throw error;
+        }
         return user.id;
       });
     } catch (error) {
@@ -76,25 +109,65 @@ export class AccountService {
     return this.auth.openSession(userId);
   }
 
-  private async queueVerification(tx: Parameters<Parameters<Database['transaction']>[0]>[0], userId: string, email: string): Promise<void> {
+  private async queueVerification(tx: Tx, userId: string, email: string): Promise<void> {
     const token = randomToken();
     await expireUserTokens(tx, userId, 'verify_email');
     await saveUserToken(tx, { tokenHash: sha256(token), userId, purpose: 'verify_email', expiresAt: new Date(Date.now() + VERIFY_EMAIL_TTL) });
     await this.mail.sendVerification(tx, email, token);
   }
 
-  async verifyEmail(token: string): Promise<void> {
+  /**
+   * Marks the address verified. When it had never been verified, this is the first proof that
+   * whoever holds the mailbox is this user: every foothold made before it goes (see
+   * revokeBeforeProof). The session the link was opened in, if it is this user's, stays.
+   */
+  async verifyEmail(token: string, current: SessionContext | undefined): Promise<void> {
     await this.db.transaction(async (tx) => {
       const userId = await consumeUserToken(tx, sha256(token), 'verify_email');
       if (!userId) throw invalidToken();
+      if ((await lockUserVerified(tx, userId)) === false) {
+        await this.revokeBeforeProof(tx, userId, 'ownership_proven', current?.userId === userId ? current.sessionId : undefined);
+      }
       await markEmailVerified(tx, userId);
     });
+  }
+
+  /**
+   * The rule for the first proof of an address (verification link or password reset): whoever
+   * signed up with it before may not have been its owner, so in every account the user owns,
+   * every API key is revoked, every other member removed and every pending invitation
+   * withdrawn; and every session of the user ends (but `keep`). Each account's audit log says so.
+   */
+  private async revokeBeforeProof(tx: Tx, userId: string, reason: SessionEndReason, keep: string | undefined): Promise<void> {
+    const user = await getUserById(tx, userId);
+    for (const accountId of await listOwnedAccountIds(tx, userId)) {
+      await lockAccount(tx, accountId);
+      const keys = await revokeAccountApiKeys(tx, accountId);
+      const removed = await deleteOtherMemberships(tx, accountId, userId);
+      for (const member of removed) await removeNotifyEmailFromAccountForms(tx, accountId, member.email);
+      const invitations = await deletePendingInvitations(tx, accountId);
+      if (keys.length || removed.length || invitations) {
+        await saveAuditEntry(tx, {
+          accountId,
+          actor: { userId, email: user?.email ?? null },
+          action: 'account.ownership_proven',
+          target: user?.email ?? null,
+          details: { revokedApiKeys: keys, removedMembers: removed.map((m) => m.email), withdrawnInvitations: invitations },
+        });
+      }
+    }
+    await endSessionsByUser(tx, userId, reason, keep);
   }
 
   async resendVerification(userId: string): Promise<void> {
     const user = await getUserById(this.db, userId);
     if (!user || user.emailVerified) return;
-    await this.db.transaction((tx) => this.queueVerification(tx, user.id, user.email));
+    try {
+      await this.db.transaction((tx) => this.queueVerification(tx, user.id, user.email));
+    } catch (error) {
+      if (error instanceof RecipientCapReached) throw capReached(error);
+      throw error;
+    }
   }
 
   /** Mails a reset link when the address has a user; answers the same either way. */
@@ -102,11 +175,17 @@ export class AccountService {
     const user = await getUserByEmail(this.db, email);
     if (!user) return;
     const token = randomToken();
-    await this.db.transaction(async (tx) => {
-      await expireUserTokens(tx, user.id, 'reset_password');
-      await saveUserToken(tx, { tokenHash: sha256(token), userId: user.id, purpose: 'reset_password', expiresAt: new Date(Date.now() + RESET_PASSWORD_TTL) });
-      await this.mail.sendPasswordReset(tx, user.email, token);
-    });
+    try {
+      await this.db.transaction(async (tx) => {
+        await expireUserTokens(tx, user.id, 'reset_password');
+        await saveUserToken(tx, { tokenHash: sha256(token), userId: user.id, purpose: 'reset_password', expiresAt: new Date(Date.now() + RESET_PASSWORD_TTL) });
+        await this.mail.sendPasswordReset(tx, user.email, token);
+      });
+    } catch (error) {
+      // Past the address's cap nothing is sent, and the answer stays the same (no enumeration).
+      if (error instanceof RecipientCapReached) return;
+      throw error;
+    }
   }
 
   /** Sets the new password and signs the user out everywhere; the mailed address is thereby verified too. */
@@ -115,9 +194,11 @@ export class AccountService {
     await this.db.transaction(async (tx) => {
       const userId = await consumeUserToken(tx, sha256(token), 'reset_password');
       if (!userId) throw invalidToken();
+      const verified = await lockUserVerified(tx, userId);
       await updatePasswordHash(tx, userId, passwordHash);
+      if (verified === false) await this.revokeBeforeProof(tx, userId, 'password_changed', undefined);
+      else await endSessionsByUser(tx, userId, 'password_changed');
       await markEmailVerified(tx, userId);
-      await deleteSessionsByUser(tx, userId);
     });
   }
 
@@ -146,14 +227,20 @@ export class AccountService {
     });
   }
 
-  async removeMember(accountId: string, userId: string): Promise<Member> {
+  /**
+   * Removes the member, and their own address from the alert recipients of every form of the
+   * account (their data flows end with their membership). Returns the member and the forms whose
+   * recipients changed.
+   */
+  async removeMember(accountId: string, userId: string): Promise<{ member: Member; forms: string[] }> {
     return this.db.transaction(async (tx) => {
       await lockAccount(tx, accountId);
       const member = await getMember(tx, accountId, userId);
       if (!member) throw memberNotFound(userId);
       if (member.role === 'owner' && (await countOwners(tx, accountId)) <= 1) throw lastOwner();
       await deleteMembership(tx, accountId, userId);
-      return member;
+      const forms = await removeNotifyEmailFromAccountForms(tx, accountId, member.email);
+      return { member, forms };
     });
   }
 
@@ -167,20 +254,25 @@ export class AccountService {
       throw new ConflictError('already_member', `${email} is already a member of this account.`);
     }
     const token = randomToken();
-    return this.db.transaction(async (tx) => {
-      // Under the account's lock until commit: parallel invitations are counted one after another.
-      await this.billing.assertCanAddMember(tx, accountId);
-      const invitation = await saveInvitation(tx, {
-        accountId,
-        email,
-        role,
-        tokenHash: sha256(token),
-        invitedBy: inviter.userId,
-        expiresAt: new Date(Date.now() + INVITATION_TTL),
+    try {
+      return await this.db.transaction(async (tx) => {
+        // Under the account's lock until commit: parallel invitations are counted one after another.
+        await this.billing.assertCanAddMember(tx, accountId);
+        const invitation = await saveInvitation(tx, {
+          accountId,
+          email,
+          role,
+          tokenHash: sha256(token),
+          invitedBy: inviter.userId,
+          expiresAt: new Date(Date.now() + INVITATION_TTL),
+        });
+        await this.mail.sendInvitation(tx, email, token, { accountName: invitation.accountName, invitedBy: inviter.email, role });
+        return invitation;
       });
-      await this.mail.sendInvitation(tx, email, token, { accountName: invitation.accountName, invitedBy: inviter.email, role });
-      return invitation;
-    });
+    } catch (error) {
+      if (error instanceof RecipientCapReached) throw capReached(error);
+      throw error;
+    }
   }
 
   async cancelInvitation(accountId: string, id: string): Promise<void> {
@@ -219,6 +311,10 @@ export class AccountService {
     const userId = await this.db.transaction(async (tx) => {
       if (!(await acceptInvitation(tx, invitation.id))) throw invalidToken();
       const user = existing ?? (await saveUser(tx, { email: invitation.email, passwordHash: passwordHash as string, emailVerified: true }));
+      // The mailed link, opened signed in as this user, is a first proof of the address too.
+      if (existing && (await lockUserVerified(tx, existing.id)) === false) {
+        await this.revokeBeforeProof(tx, existing.id, 'ownership_proven', signedIn?.sessionId);
+      }
       await markEmailVerified(tx, user.id);
       if (!(await getMember(tx, invitation.accountId, user.id))) {
         await saveMembership(tx, { accountId: invitation.accountId, userId: user.id, role: invitation.role });

@@ -8,12 +8,14 @@ import { getOrCreateInstanceSetting } from '../store/instance-settings.ts';
 export interface Secrets {
   timeTrapKey: Buffer;
   ipHashKey: Buffer;
+  /** Signs the device cookie a browser gets when it signs in (see ConsoleAuth.deviceCookie). */
+  deviceKey: Buffer;
 }
 
 export async function loadSecrets(db: Queryable, configured: string | undefined): Promise<Secrets> {
   const secret = configured ?? (await getOrCreateInstanceSetting(db, 'secret_key', randomBytes(32).toString('hex')));
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest();
-  return { timeTrapKey: derive('time-trap'), ipHashKey: derive('ip-hash') };
+  return { timeTrapKey: derive('time-trap'), ipHashKey: derive('ip-hash'), deviceKey: derive('device-cookie') };
 }
 
 /** A visitor IP is stored only as a keyed hash: enough to group a flood, useless to identify anyone. */

@@ -1,6 +1,7 @@
 // Accounts, users and memberships: one small function per query.
 
 import type { Queryable } from '../db/database.ts';
+import { normalizeEmail } from '../services/email-address.ts';
 
 export type Role = 'owner' | 'member';
 
@@ -65,7 +66,7 @@ export async function saveUser(
     `insert into users (email, password_hash, is_platform_admin, email_verified_at)
      values ($1, $2, $3, case when $4::boolean then now() end)
      returning ${USER_COLUMNS}`,
-    [input.email, input.passwordHash, input.isPlatformAdmin ?? false, input.emailVerified ?? false],
+    [normalizeEmail(input.email), input.passwordHash, input.isPlatformAdmin ?? false, input.emailVerified ?? false],
   );
   if (!row) throw new Error('insert into users returned no row');
   return toUser(row);
@@ -81,8 +82,8 @@ export async function saveMembership(db: Queryable, input: { accountId: string; 
 
 export async function getUserByEmail(db: Queryable, email: string): Promise<User | null> {
   const [row] = await db.query<UserRow>(
-    `select ${USER_COLUMNS} from users where lower(email) = lower($1)`,
-    [email],
+    `select ${USER_COLUMNS} from users where email = $1`,
+    [normalizeEmail(email)],
   );
   return row ? toUser(row) : null;
 }
@@ -219,4 +220,29 @@ export async function listAccountsForAdmin(
     members: row.members,
     submissionsThisPeriod: row.submissions,
   }));
+}
+
+/**
+ * Locks the user's row for the rest of the transaction and says whether the address was already
+ * verified: two proofs of one address at once revoke footholds once, in turn.
+ */
+export async function lockUserVerified(db: Queryable, userId: string): Promise<boolean | null> {
+  const [row] = await db.query<{ verified: boolean }>('select email_verified_at is not null as verified from users where id = $1 for update', [userId]);
+  return row ? row.verified : null;
+}
+
+/** The accounts the user is an owner of. */
+export async function listOwnedAccountIds(db: Queryable, userId: string): Promise<string[]> {
+  const rows = await db.query<{ account_id: string }>("select account_id from memberships where user_id = $1 and role = 'owner' order by account_id", [userId]);
+  return rows.map((row) => row.account_id);
+}
+
+/** Removes everyone but `userId` from the account; returns the removed members' user ids and addresses. */
+export async function deleteOtherMemberships(db: Queryable, accountId: string, userId: string): Promise<{ userId: string; email: string }[]> {
+  const rows = await db.query<{ user_id: string; email: string }>(
+    `with gone as (delete from memberships where account_id = $1 and user_id <> $2 returning user_id)
+     select g.user_id, u.email from gone g join users u on u.id = g.user_id order by u.email`,
+    [accountId, userId],
+  );
+  return rows.map((row) => ({ userId: row.user_id, email: row.email }));
 }

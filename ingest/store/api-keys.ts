@@ -79,3 +79,12 @@ export async function revokeApiKey(db: Queryable, accountId: string, id: string)
   );
   return row ? toApiKey(row) : null;
 }
+
+/** Revokes every live key of the account; returns the prefixes revoked. */
+export async function revokeAccountApiKeys(db: Queryable, accountId: string): Promise<string[]> {
+  const rows = await db.query<{ prefix: string }>(
+    'update api_keys set revoked_at = now() where account_id = $1 and revoked_at is null returning prefix',
+    [accountId],
+  );
+  return rows.map((row) => row.prefix).sort();
+}

@@ -183,3 +183,24 @@ export async function listFormsWithRetention(db: Queryable): Promise<{ id: strin
   );
   return rows.filter((row) => row.days > 0).map((row) => ({ id: row.id, accountId: row.account_id, retentionDays: row.days }));
 }
+
+/**
+ * Takes one address off the alert recipients (settings.notifyEmails) of every form of the
+ * account, as when its person leaves the account; returns the ids of the forms that listed it.
+ * Stored recipients are well-formed ASCII addresses, so lower() matches the service's normalised form.
+ */
+export async function removeNotifyEmailFromAccountForms(db: Queryable, accountId: string, email: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `update forms f
+        set settings = jsonb_set(f.settings, '{notifyEmails}', coalesce(
+              (select jsonb_agg(e.value order by e.ordinality) from jsonb_array_elements_text(f.settings -> 'notifyEmails') with ordinality as e(value, ordinality)
+                where lower(e.value) <> $2), '[]'::jsonb)),
+            updated_at = now()
+      where f.account_id = $1
+        and jsonb_typeof(f.settings -> 'notifyEmails') = 'array'
+        and exists (select 1 from jsonb_array_elements_text(f.settings -> 'notifyEmails') as e(value) where lower(e.value) = $2)
+      returning f.id`,
+    [accountId, email.normalize('NFKC').trim().toLowerCase()],
+  );
+  return rows.map((row) => row.id).sort();
+}

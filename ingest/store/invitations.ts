@@ -1,6 +1,7 @@
 // Invitations into an account, by email, with a role; the mailed token is kept as a SHA-256.
 
 import type { Queryable } from '../db/database.ts';
+import { normalizeEmail } from '../services/email-address.ts';
 import type { Role } from './accounts.ts';
 
 export interface Invitation {
@@ -48,7 +49,7 @@ export async function saveInvitation(
        returning *
      )
      select ${COLUMNS} from i join accounts a on a.id = i.account_id`,
-    [input.accountId, input.email, input.role, input.tokenHash, input.invitedBy, input.expiresAt],
+    [input.accountId, normalizeEmail(input.email), input.role, input.tokenHash, input.invitedBy, input.expiresAt],
   );
   if (!row) throw new Error('insert into invitations returned no row');
   return toInvitation(row);
@@ -87,4 +88,10 @@ export async function deleteInvitation(db: Queryable, accountId: string, id: str
     id,
   ]);
   return rows.length > 0;
+}
+
+/** Withdraws every pending invitation into the account; returns how many there were. */
+export async function deletePendingInvitations(db: Queryable, accountId: string): Promise<number> {
+  const rows = await db.query('delete from invitations where account_id = $1 and accepted_at is null returning id', [accountId]);
+  return rows.length;
 }

@@ -82,16 +82,17 @@ export interface Seeded {
 
 let seq = 0;
 
-/** An account (on the free plan unless `plan` says otherwise) with an owner, a site allowing SITE_ORIGIN, and a form. */
+/** An account (on the free plan unless `plan` says otherwise) with a verified owner, a site allowing SITE_ORIGIN, and a form. */
 export async function seedAccount(
   db: Database,
-  options: { schema?: FormSchema | null; settings?: Partial<FormSettings>; role?: Role; origins?: string[]; plan?: string } = {},
+  options: { schema?: FormSchema | null; settings?: Partial<FormSettings>; role?: Role; origins?: string[]; plan?: string; verified?: boolean } = {},
 ): Promise<Seeded> {
   const n = ++seq;
   const email = `owner${n}-${Date.now()}@example.com`;
   const password = `correct horse ${n}`;
   const account = await saveAccount(db, { name: `Account ${n}`, ...(options.plan ? { plan: options.plan } : {}) });
-  const user = await saveUser(db, { email, passwordHash: await hashPassword(password) });
+  // A seeded owner stands for someone who confirmed their address, unless the test says otherwise.
+  const user = await saveUser(db, { email, passwordHash: await hashPassword(password), emailVerified: options.verified ?? true });
   await saveMembership(db, { accountId: account.id, userId: user.id, role: options.role ?? 'owner' });
   const site = await saveSite(db, {
     accountId: account.id,

@@ -7,7 +7,16 @@ import { TextField } from '../controls.tsx';
 import { StatusLine, useStatus } from '../feedback.tsx';
 import { AuthLayout } from './auth-layout.tsx';
 
-export function SignInPage({ next, onSignedIn }: { next: string | null; onSignedIn(session: Session, next: string | null): void }) {
+export function SignInPage({
+  next,
+  notice,
+  onSignedIn,
+}: {
+  next: string | null;
+  /** Why this browser was signed out (a session ended elsewhere), shown above the form. */
+  notice?: string | null;
+  onSignedIn(session: Session, next: string | null): void;
+}) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const status = useStatus();
@@ -37,6 +46,11 @@ export function SignInPage({ next, onSignedIn }: { next: string | null; onSigned
         </>
       }
     >
+      {notice && (
+        <p role="alert" class="notice notice-warn">
+          {notice}
+        </p>
+      )}
       <form onSubmit={submit} class="stack" noValidate>
         <TextField label="Email" type="email" name="email" autoComplete="username" required value={email} onInput={setEmail} error={fields['email']} autoFocus />
         <TextField label="Password" type="password" name="password" autoComplete="current-password" required value={password} onInput={setPassword} error={fields['password']} />
