@@ -79,6 +79,8 @@ const envSchema = z.object({
   LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES: positiveInt(100),
   LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES: positiveInt(50),
   SIGNUPS_PER_HOUR: positiveInt(10),
+  WHATSAPP_TESTS_PER_HOUR: positiveInt(5),
+  RECIPIENT_CONFIRMATIONS_PER_DAY: positiveInt(3),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
   DEMO: flag(true),
@@ -148,6 +150,10 @@ export interface Config {
     loginAttemptsPerIpPer15Minutes: number;
     loginAttemptsPerEmailPer15Minutes: number;
     signUpsPerHour: number;
+    /** WhatsApp test messages one account may send in an hour (each is a paid message). */
+    whatsappTestsPerHour: number;
+    /** Confirmation messages one alert recipient can receive in a day (the first and the resends). */
+    recipientConfirmationsPerDay: number;
     maxBodyBytes: number;
   };
   submissionBatchSize: number;
@@ -246,6 +252,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       loginAttemptsPerIpPer15Minutes: e.LOGIN_ATTEMPTS_PER_IP_PER_15_MINUTES,
       loginAttemptsPerEmailPer15Minutes: e.LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES,
       signUpsPerHour: e.SIGNUPS_PER_HOUR,
+      whatsappTestsPerHour: e.WHATSAPP_TESTS_PER_HOUR,
+      recipientConfirmationsPerDay: e.RECIPIENT_CONFIRMATIONS_PER_DAY,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),
     submissionBatchSize: e.SUBMISSION_BATCH_SIZE,
