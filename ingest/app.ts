@@ -36,7 +36,9 @@ import { twilioStatusRoutes } from './routes/twilio-status.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { AccountMail } from './services/account-mail.ts';
 import { AccountService } from './services/accounts.ts';
-import { whatsappTest } from './notify/whatsapp.ts';
+import { whatsappConfirmation, whatsappTest } from './notify/whatsapp.ts';
+import { recipientRoutes } from './routes/recipients.ts';
+import { AlertRecipients } from './services/alert-recipients.ts';
 import { captchaVerifier } from './services/captcha.ts';
 import { ConsoleAuth, DEVICE_COOKIE } from './services/console-auth.ts';
 import { normalizeEmail } from './services/email-address.ts';
@@ -239,12 +241,23 @@ export function createApp(deps: AppDeps): App {
   const session = sessionRoutes(auth, accounts, config.publicUrl);
   const team = teamRoutes(db, auth, accounts, session);
   const sites = siteRoutes(db, forms, billing);
+  const alertRecipients = new AlertRecipients(config.publicUrl, whatsappConfirmation(config.twilio), config.limits.recipientConfirmationsPerDay);
+  const recipientApi = recipientRoutes(db, alertRecipients);
+  // Each WhatsApp test is a paid message to a number of the user's choosing: a few an hour per account.
+  const whatsappTestLimit = limiter({
+    name: 'whatsapp-test',
+    windowMs: 60 * MINUTE,
+    limit: config.limits.whatsappTestsPerHour,
+    key: (_req, res) => String(res.locals.auth?.accountId),
+    message: `At most ${config.limits.whatsappTestsPerHour} WhatsApp tests an hour per account; try again later.`,
+  });
   const formApi = formRoutes(
     db,
     forms,
     (formId) => embedSnippets(config.publicUrl, deps.widget, formId),
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
     config.worker.allowPrivateWebhooks,
+    alertRecipients,
   );
   const embed = embedRoutes(deps.widget, db);
   const submissions = submissionRoutes(db);
@@ -275,6 +288,8 @@ export function createApp(deps: AppDeps): App {
     ['get', '/v1/f/:formId/thanks', pub.loadForm, pub.thanks],
     ['post', '/v1/stripe/webhook', express.raw({ type: () => true, limit: STRIPE_WEBHOOK_BODY_LIMIT }), billingApi.webhook],
     ['post', '/v1/twilio/status', twilioStatus.receive, twilioStatus.callback],
+    ['get', '/v1/recipients/confirm', recipientApi.confirmPage],
+    ['post', '/v1/recipients/confirm', express.urlencoded({ extended: false, limit: '2kb' }), recipientApi.confirm],
 
     // Who is signed in. (requireSession: a console user; allowApiKey: a user or an API key,
     // for reading and exporting; requireOwner: an owner of the account being worked on.)
@@ -309,8 +324,10 @@ export function createApp(deps: AppDeps): App {
     ['patch', '/api/forms/:formId', requireSession, formApi.update],
     ['delete', '/api/forms/:formId', requireOwner, formApi.remove],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
-    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.testWhatsapp],
     ['post', '/api/forms/:formId/webhook-secret', requireOwner, formApi.rotateWebhookSecret],
+    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.verifiedOnly, whatsappTestLimit, formApi.testWhatsapp],
+    ['get', '/api/recipients', requireSession, recipientApi.list],
+    ['post', '/api/recipients/resend', requireSession, recipientApi.resend],
     ['get', '/api/forms/:formId/submissions', allowApiKey, submissions.list],
     ['get', '/api/forms/:formId/submissions.csv', allowApiKey, exports.csv],
     ['get', '/api/forms/:formId/submissions.json', allowApiKey, exports.json],

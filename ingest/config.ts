@@ -82,6 +82,8 @@ const envSchema = z.object({
   ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR: positiveInt(5),
   SESSION_IDLE_MINUTES: positiveInt(7 * 24 * 60),
   SIGNUPS: z.preprocess(emptyToUndefined, z.enum(['open', 'invite', 'closed']).default('open')),
+  WHATSAPP_TESTS_PER_HOUR: positiveInt(5),
+  RECIPIENT_CONFIRMATIONS_PER_DAY: positiveInt(3),
   MAX_BODY_BYTES: positiveInt(100 * 1024),
   SUBMISSION_BATCH_SIZE: positiveInt(256),
   DEMO: flag(true),
@@ -162,6 +164,10 @@ export interface Config {
     signUpsPerHour: number;
     /** Verification, reset and invitation emails one address may get in an hour. */
     accountEmailsPerAddressPerHour: number;
+    /** WhatsApp test messages one account may send in an hour (each is a paid message). */
+    whatsappTestsPerHour: number;
+    /** Confirmation messages one alert recipient can receive in a day (the first and the resends). */
+    recipientConfirmationsPerDay: number;
     maxBodyBytes: number;
   };
   /** A console session unused for this long ends (besides its absolute 30 days). */
@@ -278,6 +284,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       loginAttemptsPerEmailPer15Minutes: e.LOGIN_ATTEMPTS_PER_EMAIL_PER_15_MINUTES,
       signUpsPerHour: e.SIGNUPS_PER_HOUR,
       accountEmailsPerAddressPerHour: e.ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR,
+      whatsappTestsPerHour: e.WHATSAPP_TESTS_PER_HOUR,
+      recipientConfirmationsPerDay: e.RECIPIENT_CONFIRMATIONS_PER_DAY,
       maxBodyBytes: e.MAX_BODY_BYTES,
     }),
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,

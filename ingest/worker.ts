@@ -21,6 +21,7 @@ import type { Channel, ChannelResult } from './notify/channel.ts';
 import { accountMailer, autoresponseChannel, emailChannel, type AccountMailer } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
 import { whatsappChannel } from './notify/whatsapp.ts';
+import { mailboxKey } from './services/mailbox.ts';
 import {
   claimJobs,
   claimSiblingJobs,
@@ -209,7 +210,8 @@ export function startWorker(deps: {
         for (const job of jobs) {
           if (job.kind === 'account_email') continue;
           const channel = channels[job.kind];
-          const key = channel.digestSeconds || channel.onePerTargetAtATime ? `${job.kind}\u0000${job.target.toLowerCase()}` : `job\u0000${job.id}`;
+          // (One mailbox is one target: `ada+x@` waits for `ada@`, as their limit is one.)
+          const key = channel.digestSeconds || channel.onePerTargetAtATime ? `${job.kind}\u0000${mailboxKey(job.target)}` : `job\u0000${job.id}`;
           units.set(key, [...(units.get(key) ?? []), job]);
         }
         await Promise.all([

@@ -214,7 +214,7 @@ for (const target of databaseTargets) {
       const [message] = await eventually(async () => (mailsFor(mail, id).length ? mailsFor(mail, id) : undefined), 'the email');
       await stopWorkers();
       assert.ok(message);
-      assert.match(message.subject ?? '', /^New submission: Form \d+ \(Site \d+\)$/);
+      assert.match(message.subject ?? '', /^New submission: “Form \d+” \(“Site \d+”\)$/);
       assert.deepEqual(message.from?.value.map((a) => [a.name, a.address]), [['Formline', 'alerts@formline.test']]);
       assert.equal((Array.isArray(message.to) ? message.to[0] : message.to)?.text, OWNER);
       assert.equal(message.replyTo?.text, 'mallory@example.com');
@@ -347,7 +347,8 @@ for (const target of databaseTargets) {
       assert.match(refused?.last_error ?? '', /^autoresponse not sent: .* already had 3 in 24 hours \(the limit is 3\)$/i);
       const answers = mail.messages.filter((m) => ids.includes(String(m.headers.get('x-formline-submission'))));
       assert.equal(answers.length, 3);
-      assert.equal(answers[0]?.subject, 'Thanks, Ada');
+      // (What the visitor typed is quoted data in the subject.)
+      assert.equal(answers[0]?.subject, 'Thanks, “Ada”');
       assert.equal(answers[0]?.text?.trim(), 'Hi Ada,\nwe read every message about Sales.');
       assert.equal(answers[0]?.headers.get('auto-submitted'), 'auto-replied');
       await mail.stop();
@@ -740,7 +741,7 @@ for (const target of databaseTargets) {
         await stopWorkers();
         const [request] = requestsTo('+14155550112');
         assert.equal(request?.params['ContentSid'], undefined);
-        assert.match(request?.params['Body'] ?? '', /^New submission to Form \d+: Your name: Ada Lovelace · Email: ada@example\.com · Message: Please call me back about the quote\.\nhttp:\/\/console\.formline\.test\/console\/#\/submissions\//);
+        assert.match(request?.params['Body'] ?? '', /^New submission to “Form \d+”: Your name: Ada Lovelace · Email: ada@example\.com · Message: Please call me back about the quote\.\nhttp:\/\/console\.formline\.test\/console\/#\/submissions\//);
       });
 
       it('retries 429 and 5xx; dead-letters an invalid number at once (one request); records a 63016 answered at once as needing a template', async () => {

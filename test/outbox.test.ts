@@ -10,6 +10,7 @@ import { createLogger } from '../ingest/logger.ts';
 import { MAX_BACKOFF_MS, backoffMs } from '../ingest/notify/backoff.ts';
 import type { Channel } from '../ingest/notify/channel.ts';
 import { claimJobs, settleJob, type OutboxJob } from '../ingest/store/jobs.ts';
+import { saveConfirmedRecipientFixture } from '../ingest/store/recipients.ts';
 import { defaultChannels, startWorker } from '../ingest/worker.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { seedAccount } from './helpers/harness.ts';
@@ -55,6 +56,8 @@ for (const target of databaseTargets) {
         [seeded.formId, seeded.siteId, seeded.accountId],
       );
       const [job] = await opened.db.query<{ id: number }>('insert into jobs (submission_id, kind, target) values ($1, $2, $3) returning id', [submission?.id, kind, jobTarget]);
+      // An alert's recipient must have confirmed before a worker claims it (double opt-in): this one has.
+      if (kind === 'email' || kind === 'whatsapp') await saveConfirmedRecipientFixture(opened.db, seeded.accountId, kind, jobTarget);
       return { jobId: Number(job?.id), submissionId: submission?.id as string };
     };
     const jobRow = async (jobId: number) =>

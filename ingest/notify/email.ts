@@ -3,6 +3,7 @@
 // submitter's address when the form has one, and a link to the submission in the console.
 
 import nodemailer from 'nodemailer';
+import { quoted } from '../services/quoted.ts';
 import { submitterEmail } from '../services/submitter.ts';
 import type { ClaimedAccountEmail, ClaimedJob, JobSubject } from '../store/jobs.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
@@ -29,9 +30,12 @@ export interface OwnerEmail {
 export function renderOwnerEmail(subject: JobSubject, consoleUrl: string): OwnerEmail {
   const rows = fieldRows(subject);
   const link = `${consoleUrl}#/submissions/${subject.submissionId}`;
-  const title = headerText(`New submission: ${subject.formName} (${subject.siteName})`);
+  // The form's and site's names are the owner's (or an attacker's) words: quoted data, never the sentence's.
+  const form = quoted(subject.formName, 80);
+  const site = quoted(subject.siteName, 80);
+  const title = headerText(`New submission: ${form} (${site})`, 200);
   const text = [
-    `New submission to ${subject.formName} on ${subject.siteName}, ${subject.createdAt.toISOString()}`,
+    `New submission to ${form} on ${site}, ${subject.createdAt.toISOString()}`,
     '',
     ...rows.map((row) => `${row.label}: ${row.value}`),
     '',
@@ -39,7 +43,7 @@ export function renderOwnerEmail(subject: JobSubject, consoleUrl: string): Owner
   ].join('\n');
   const cell = 'style="padding:6px 10px;border-bottom:1px solid #e5e7eb;vertical-align:top;text-align:left"';
   const html = `<!doctype html><html><body style="font:15px/1.5 system-ui,sans-serif;color:#1f2937">
-<p>New submission to <strong>${escapeHtml(subject.formName)}</strong> on ${escapeHtml(subject.siteName)}, ${escapeHtml(subject.createdAt.toISOString())}</p>
+<p>New submission to <strong>${escapeHtml(form)}</strong> on ${escapeHtml(site)}, ${escapeHtml(subject.createdAt.toISOString())}</p>
 <table style="border-collapse:collapse">
 ${rows.map((row) => `<tr><th ${cell}>${escapeHtml(row.label)}</th><td ${cell}>${escapeHtml(row.value).replace(/\n/g, '<br>')}</td></tr>`).join('\n')}
 </table>
@@ -104,10 +108,10 @@ export function emailChannel(options: { smtpUrl: string | undefined; from: strin
 }
 
 /** "{name}" in an autoresponse becomes the submitted value of the field "name" (as plain text). */
-export function fillIn(template: string, data: Readonly<Record<string, unknown>>): string {
+export function fillIn(template: string, data: Readonly<Record<string, unknown>>, wrap: (value: string) => string = (value) => value): string {
   return template.replace(/\{([A-Za-z0-9_.-]{1,100})\}/g, (whole, name: string) => {
     const value = Object.hasOwn(data, name) ? data[name] : undefined;
-    return value === undefined || value === null ? '' : Array.isArray(value) ? value.join(', ') : String(value);
+    return value === undefined || value === null ? '' : wrap(Array.isArray(value) ? value.join(', ') : String(value));
   });
 }
 
@@ -142,7 +146,8 @@ export function autoresponseChannel(options: {
         await transport.sendMail({
           from: options.from,
           to: job.target,
-          subject: fillIn(settings.subject, subject.data).replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200),
+          // What the visitor typed is quoted data in the subject, never words of the service's own.
+          subject: headerText(fillIn(settings.subject, subject.data, (value) => quoted(value, 80)), 200),
           text: fillIn(settings.message, subject.data),
           headers: { 'X-Formline-Submission': subject.submissionId, 'Auto-Submitted': 'auto-replied' },
         });

@@ -16,6 +16,7 @@ import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { Config } from '../config.ts';
 import type { ClaimedJob, JobSubject } from '../store/jobs.ts';
+import { quoted } from '../services/quoted.ts';
 import { fieldRows, waitingChannel, type Channel, type ChannelResult } from './channel.ts';
 import { TWILIO_MISSING } from './waiting.ts';
 
@@ -112,7 +113,8 @@ export function whatsappChannel(settings: WhatsappSettings, consoleUrl: string, 
       const count = digest.length + 1;
       const link = count > 1 ? `${consoleUrl}#/forms/${subject.formId}` : `${consoleUrl}#/submissions/${subject.submissionId}`;
       const summary = count > 1 ? `${count} new submissions` : summaryOf(subject);
-      const body = count > 1 ? `${count} new submissions to ${subject.formName}.\n${link}` : `New submission to ${subject.formName}: ${summary}\n${link}`;
+      const form = quoted(subject.formName, 60);
+      const body = count > 1 ? `${count} new submissions to ${form}.\n${link}` : `New submission to ${form}: ${summary}\n${link}`;
       return send(job.target, alertMessage(subject.whatsappContentSid ?? settings.whatsappContentSid, subject.formName, summary, link, body), statusCallbackUrl);
     },
   };
@@ -125,6 +127,20 @@ export function whatsappTest(settings: WhatsappSettings, consoleUrl: string): ((
   return (to, form) => {
     const link = `${consoleUrl}#/forms/${form.id}`;
     const summary = 'A test alert: this is how new submissions will reach you.';
-    return send(to, alertMessage(form.whatsappContentSid ?? settings.whatsappContentSid, form.name, summary, link, `Test alert for ${form.name}: ${summary}\n${link}`));
+    return send(to, alertMessage(form.whatsappContentSid ?? settings.whatsappContentSid, form.name, summary, link, `Test alert for ${quoted(form.name, 60)}: ${summary}\n${link}`));
+  };
+}
+
+/**
+ * The confirmation an alert recipient's number gets (services/alert-recipients.ts): the service's
+ * approved template when there is one (1 the account's name, 2 what to do, 3 the link), else a
+ * free-form text, which Twilio delivers only inside the 24-hour window (the number wrote first).
+ */
+export function whatsappConfirmation(settings: WhatsappSettings): ((to: string, accountName: string, link: string) => Promise<ChannelResult>) | null {
+  const send = whatsappSender(settings);
+  if (!send) return null;
+  return (to, accountName, link) => {
+    const summary = 'Confirm to receive its form alerts here; nothing is sent until you do.';
+    return send(to, alertMessage(settings.whatsappContentSid, accountName, summary, link, `Formline account ${quoted(accountName, 60)} wants to send you form alerts. Nothing is sent until you confirm: ${link}`));
   };
 }

@@ -4,10 +4,14 @@ import type { RequestHandler } from 'express';
 import type { Database } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import { accountOf } from '../http/console-session.ts';
+import { RECIPIENT_UNCONFIRMED } from '../notify/waiting.ts';
 import { isUuid } from '../services/ids.ts';
 import { listDeliveries, retryJob } from '../store/jobs.ts';
 
-/** `waiting`: why this service's jobs of a kind wait (its settings are missing), shown on each queued one. */
+/**
+ * `waiting`: why this service's jobs of a kind wait (its settings are missing), shown on each
+ * queued one; else an alert to a recipient who has not confirmed says it waits for them.
+ */
 export function deliveryRoutes(db: Database, waiting: Partial<Record<string, string>>) {
   /** GET /api/submissions/:id/deliveries */
   const list: RequestHandler = async (req, res) => {
@@ -22,7 +26,7 @@ export function deliveryRoutes(db: Database, waiting: Partial<Record<string, str
         target: d.target,
         status: d.status,
         attempts: d.attempts,
-        lastError: (d.status === 'queued' && waiting[d.channel]) || d.lastError,
+        lastError: (d.status === 'queued' && (waiting[d.channel] || (!d.recipientConfirmed && RECIPIENT_UNCONFIRMED))) || d.lastError,
         nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
         history: d.history.map((h) => ({ attempt: h.attempt, outcome: h.outcome, error: h.error, providerId: h.providerId, at: h.at.toISOString() })),
       })),

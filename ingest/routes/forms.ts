@@ -7,9 +7,11 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { PG_UNIQUE_VIOLATION, pgErrorCode, type Database } from '../db/database.ts';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { accountOf } from '../http/console-session.ts';
+import { accountOf, sessionOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
+import type { AlertRecipients } from '../services/alert-recipients.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
+import { normalisedAddress } from '../services/mailbox.ts';
 import { E164, createFormInput, updateFormInput, webhookUrlProblems } from '../services/form-definition.ts';
 import { FORM_ID_PATTERN, isUuid, newFormId, randomToken } from '../services/ids.ts';
 import type { ChannelResult } from '../notify/channel.ts';
@@ -72,7 +74,14 @@ export function formIdParam(value: unknown): string {
  * `embedFor`: the snippets an owner pastes for a form (script tag with SRI, render and enhance forms).
  * `allowPrivateWebhooks`: WEBHOOK_ALLOW_PRIVATE (development), which lets a webhook URL be internal.
  */
-export function formRoutes(db: Database, directory: FormDirectory, embedFor: (formId: string) => object, whatsappTest: WhatsappTester, allowPrivateWebhooks = false) {
+export function formRoutes(
+  db: Database,
+  directory: FormDirectory,
+  embedFor: (formId: string) => object,
+  whatsappTest: WhatsappTester,
+  allowPrivateWebhooks: boolean,
+  recipients: AlertRecipients,
+) {
   /** A webhook URL the worker would never deliver to is refused when saved. */
   const checkWebhookUrl = (settings: { webhookUrl?: string | null | undefined } | undefined) => {
     const problems = webhookUrlProblems(settings, allowPrivateWebhooks);
@@ -96,6 +105,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
     checkWebhookUrl(input.settings);
     const settings = withWebhookSecret(input.settings);
     const made = settings.webhookSecret !== input.settings.webhookSecret ? (settings.webhookSecret ?? undefined) : undefined;
+    checkNewRecipients(res, null, input.settings);
     const site = isUuid(input.siteId) ? await getSiteForAccount(db, accountId, input.siteId) : null;
     if (!site) throw new NotFoundError('site_not_found', `There is no site ${input.siteId} in this account.`);
     for (let attempt = 1; ; attempt++) {
@@ -108,6 +118,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
           schema: input.schema,
           settings,
         });
+        await recipients.register(db, accountId, sessionOf(res).accountName ?? '', form.settings);
         res.status(201).json(presentForm(form, made));
         return;
       } catch (error) {
@@ -153,6 +164,7 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
       settings = withWebhookSecret(merged);
       if (settings.webhookSecret !== merged.webhookSecret) made = settings.webhookSecret ?? undefined;
     }
+    checkNewRecipients(res, current.settings, input.settings);
     const form = await updateFormForAccount(db, accountId, formId, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.schema !== undefined ? { schema: input.schema } : {}),
@@ -160,6 +172,13 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
     });
     if (!form) throw formNotFound(formId);
     directory.invalidate(formId);
+    if (input.settings !== undefined) {
+      await recipients.register(db, accountId, sessionOf(res).accountName ?? '', form.settings);
+      const changes = settingsChanges(current.settings, form.settings);
+      if (Object.keys(changes).length > 0) {
+        await saveAuditEntry(db, { accountId, actor: accountOf(res), action: 'form.settings', target: formId, details: { changes } });
+      }
+    }
     res.json(presentForm(form, made));
   };
 
@@ -207,7 +226,47 @@ export function formRoutes(db: Database, directory: FormDirectory, embedFor: (fo
     res.json({ sent: true });
   };
 
-  return { list, create, get, embed, update, remove, testWhatsapp, rotateWebhookSecret };
+  /** Before the WhatsApp test's hourly limit, so that an unverified user's refused tries do not count. */
+  const verifiedOnly: RequestHandler = (_req, res, next) => {
+    next(sessionOf(res).emailVerified ? undefined : new ForbiddenError('email_unverified', 'Confirm your email address first: WhatsApp tests are for verified accounts.'));
+  };
+
+  return { list, create, get, embed, update, remove, testWhatsapp, verifiedOnly, rotateWebhookSecret };
+}
+
+/**
+ * Until the acting user has verified their own email address, the only alert recipient they may
+ * add is that address (a sign-up with someone else's address must not mail strangers); what the
+ * form had before stays. Verified users may add anyone: each new recipient still confirms once.
+ */
+function checkNewRecipients(res: Parameters<RequestHandler>[1], current: FormSettings | null, next: { notifyEmails?: string[] | undefined; notifyWhatsapp?: string[] | undefined } | undefined): void {
+  const session = sessionOf(res);
+  if (session.emailVerified || !next) return;
+  const own = normalisedAddress(session.email);
+  const had = new Set([...(current?.notifyEmails ?? []).map(normalisedAddress), ...(current?.notifyWhatsapp ?? [])]);
+  const added = [...(next.notifyEmails ?? []).map(normalisedAddress), ...(next.notifyWhatsapp ?? [])].filter((address) => !had.has(address));
+  if (added.some((address) => address !== own)) {
+    throw new ForbiddenError('email_unverified', 'Confirm your email address first: until then alerts can go only to your own address.');
+  }
+}
+
+/** What a settings change changed, for the audit log: old and new values; secrets only as "rotated" (or "removed"). */
+export function settingsChanges(before: FormSettings, after: FormSettings): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const secret = (value: string | null | undefined) => (value ? 'rotated' : 'removed');
+  for (const key of Object.keys(after) as (keyof FormSettings)[]) {
+    if (key === 'webhookSecret') {
+      if (!same(before.webhookSecret, after.webhookSecret)) changes['webhookSecret'] = secret(after.webhookSecret);
+    } else if (key === 'captcha') {
+      const visible = (captcha: FormSettings['captcha']) => (captcha ? { provider: captcha.provider, siteKey: captcha.siteKey } : null);
+      if (!same(visible(before.captcha), visible(after.captcha))) changes['captcha'] = { old: visible(before.captcha), new: visible(after.captcha) };
+      if (!same(before.captcha?.secretKey, after.captcha?.secretKey)) changes['captcha.secretKey'] = secret(after.captcha?.secretKey);
+    } else if (!same(before[key], after[key])) {
+      changes[key] = { old: before[key] ?? null, new: after[key] ?? null };
+    }
+  }
+  return changes;
 }
 
 /** A form with a webhook gets a signing secret (whsec_...) when it has none. */

@@ -63,6 +63,14 @@ export async function enqueueAccountEmail(db: Queryable, to: string, mail: Accou
 }
 
 /**
+ * An email or WhatsApp alert waits until its recipient has confirmed (alert_recipients, double
+ * opt-in): a condition on a job `j` the claims add, so those jobs are never claimed meanwhile.
+ */
+const RECIPIENT_CONFIRMED = `(j.kind not in ('email', 'whatsapp') or exists (
+    select 1 from submissions rs join alert_recipients r on r.account_id = rs.account_id
+     where rs.id = j.submission_id and r.channel = j.kind and r.address = j.target and r.confirmed_at is not null))`;
+
+/**
  * Claims up to `limit` due jobs of the given kinds for this worker: queued ones whose time has
  * come, and running ones whose lease ran out (their worker died or stalled). `FOR UPDATE SKIP
  * LOCKED` lets any number of workers claim at once without waiting on, or taking, each other's
@@ -73,10 +81,10 @@ export async function enqueueAccountEmail(db: Queryable, to: string, mail: Accou
 export async function claimJobs(db: Queryable, limit: number, leaseSeconds: number, kinds: readonly string[]): Promise<OutboxJob[]> {
   const rows = await db.query<{ id: number; submission_id: string | null; kind: OutboxKind; target: string; attempts: number; payload: AccountEmail | null }>(
     `with queued as (
-       select id from jobs where status = 'queued' and run_at <= now() and kind = any($3::text[])
+       select id from jobs j where status = 'queued' and run_at <= now() and kind = any($3::text[]) and ${RECIPIENT_CONFIRMED}
         order by run_at limit $1 for update skip locked
      ), expired as (
-       select id from jobs where status = 'running' and locked_until < now() and kind = any($3::text[])
+       select id from jobs j where status = 'running' and locked_until < now() and kind = any($3::text[])
         limit $1 for update skip locked
      )
      update jobs j
@@ -199,11 +207,22 @@ export async function claimSiblingJobs(db: Queryable, job: ClaimedJob, formId: s
   return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
 }
 
-/** How many messages of this kind went to this target since `since` (a per-recipient limit). */
+/** services/mailbox.ts mailboxKey in SQL: NFKC, lower case, no +tag, and no dots for Gmail. */
+function mailboxKeySql(address: string): string {
+  const lowered = `lower(normalize(btrim(${address}), NFKC))`;
+  const local = `regexp_replace(regexp_replace(${lowered}, '@[^@]*$', ''), '[+].*$', '')`;
+  const domain = `substring(${lowered} from '@([^@]*)$')`;
+  return `(case when ${domain} in ('gmail.com', 'googlemail.com') then replace(${local}, '.', '') || '@gmail.com' else ${local} || '@' || coalesce(${domain}, '') end)`;
+}
+
+/**
+ * How many messages of this kind went to this target's mailbox since `since` (a per-recipient
+ * limit): `Ada+x@gmail.com` and `a.da@googlemail.com` are one mailbox (services/mailbox.ts).
+ */
 export async function countSentTo(db: Queryable, kind: ClaimedJob['kind'], target: string, since: Date): Promise<number> {
   const [row] = await db.query<{ n: number }>(
     `select count(*)::int as n from delivery_attempts a join jobs j on j.id = a.job_id
-      where j.kind = $1 and lower(j.target) = lower($2) and a.outcome = 'sent' and a.created_at >= $3`,
+      where j.kind = $1 and ${mailboxKeySql('j.target')} = ${mailboxKeySql('$2::text')} and a.outcome = 'sent' and a.created_at >= $3`,
     [kind, target, since],
   );
   return row?.n ?? 0;
@@ -314,6 +333,8 @@ export interface Delivery {
   attempts: number;
   lastError: string | null;
   nextAttemptAt: Date | null;
+  /** False for an email or WhatsApp alert whose recipient has not confirmed yet (it waits). */
+  recipientConfirmed: boolean;
   /** `providerId`: the provider's id of what the attempt sent (Twilio's message SID), if any. */
   history: { attempt: number; outcome: AttemptOutcome; error: string | null; providerId: string | null; at: Date }[];
 }
@@ -328,10 +349,11 @@ export async function listDeliveries(db: Queryable, accountId: string, submissio
     attempts: number;
     last_error: string | null;
     run_at: Date;
+    recipient_confirmed: boolean;
     history: { attempt: number; outcome: AttemptOutcome; error: string | null; providerId: string | null; at: string }[] | null;
     found: boolean;
   }>(
-    `select j.id, j.kind, j.target, j.status, j.attempts, j.last_error, j.run_at,
+    `select j.id, j.kind, j.target, j.status, j.attempts, j.last_error, j.run_at, ${RECIPIENT_CONFIRMED} as recipient_confirmed,
             (select json_agg(json_build_object('attempt', a.attempt, 'outcome', a.outcome, 'error', a.error, 'providerId', a.provider_id, 'at', a.created_at) order by a.id)
                from delivery_attempts a where a.job_id = j.id) as history
        from submissions s
@@ -352,6 +374,7 @@ export async function listDeliveries(db: Queryable, accountId: string, submissio
     attempts: row.attempts,
     lastError: row.last_error,
     nextAttemptAt: row.status === 'queued' ? row.run_at : null,
+    recipientConfirmed: row.recipient_confirmed,
     history: (row.history ?? []).map((h) => ({ ...h, at: new Date(h.at) })),
   }));
 }

@@ -16,6 +16,7 @@ import { widgetBundle } from '../../ingest/services/widget-bundle.ts';
 import { consoleBundle } from '../../ingest/services/console-bundle.ts';
 import { saveAccount, saveMembership, saveUser, type Role } from '../../ingest/store/accounts.ts';
 import { DEFAULT_FORM_SETTINGS, saveForm, type FormSettings } from '../../ingest/store/forms.ts';
+import { saveConfirmedRecipientFixture } from '../../ingest/store/recipients.ts';
 import { saveSite } from '../../ingest/store/sites.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 import { DEMO_SCHEMA } from '../../ingest/services/bootstrap.ts';
@@ -108,6 +109,10 @@ export async function seedAccount(
     schema: options.schema === undefined ? CONTACT_SCHEMA : options.schema,
     settings: { ...DEFAULT_FORM_SETTINGS, notifyEmails: ['owner@shop.example'], ...options.settings },
   });
+  // Fixture: the seeded form's alert recipients stand for ones who confirmed already (double
+  // opt-in); a test of the confirmation itself adds its recipients through the console API.
+  for (const address of form.settings.notifyEmails) await saveConfirmedRecipientFixture(db, account.id, 'email', address);
+  for (const number of form.settings.notifyWhatsapp) await saveConfirmedRecipientFixture(db, account.id, 'whatsapp', number);
   return { accountId: account.id, userId: user.id, email, password, siteId: site.id, formId: form.id };
 }
 
