@@ -9,7 +9,7 @@ import { newSubmissionId } from '../ingest/services/ids.ts';
 import { saveSubmissions, type NewSubmission } from '../ingest/store/submissions.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
-import { errorOf, send } from './helpers/http.ts';
+import { errorOf, postJson, send } from './helpers/http.ts';
 
 const COUNT = 2_345;
 const FORMULAS = ['=HYPERLINK("http://evil.example","click")', '+1234', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
@@ -114,6 +114,29 @@ for (const target of databaseTargets) {
       );
       const none = await send(`${app.url}/api/forms/${owner.formId}/submissions.json?q=nothing-matches-this`, { headers });
       assert.deepEqual(none.body, []);
+    });
+
+    it("neutralises a formula in the header too: on a form without a schema the columns are visitors' own field names", async () => {
+      const loose = await seedAccount(opened.db, { schema: null });
+      const looseHeaders = consoleHeaders(await signIn(app.url, loose.email, loose.password), app.url);
+      const names = ['=HYPERLINK("http://evil.example","click")', '+cmd|calc', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1', 'plain'];
+      const sent = await postJson(app.url, loose.formId, Object.fromEntries(names.map((name) => [name, `value of ${name}`])));
+      assert.equal(sent.status, 201, sent.text);
+      const res = await send(`${app.url}/api/forms/${loose.formId}/submissions.csv`, { headers: looseHeaders });
+      assert.equal(res.status, 200);
+      const [header, row] = parse(res.text) as string[][];
+      assert.deepEqual(header?.slice(0, 3), ['id', 'status', 'createdAt']);
+      const columns = header?.slice(3) ?? [];
+      assert.deepEqual([...columns].sort(), names.map((name) => (name === 'plain' ? name : `'${name}`)).sort());
+      assert.ok(!header?.some((cell) => /^[=+\-@\t\r]/.test(cell)), JSON.stringify(header));
+      // Each column still holds its own field's value.
+      columns.forEach((column, index) => {
+        const name = column === 'plain' ? column : column.slice(1);
+        assert.equal(row?.[index + 3], `value of ${name}`);
+      });
+      // The JSON export keeps the names as sent: it is no spreadsheet.
+      const json = await send(`${app.url}/api/forms/${loose.formId}/submissions.json`, { headers: looseHeaders });
+      assert.deepEqual(Object.keys((json.body as { data: Record<string, string> }[])[0]?.data ?? {}).sort(), [...names].sort());
     });
 
     it("answers another account's form with 404 and a request without a session with 401", async () => {

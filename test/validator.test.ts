@@ -476,6 +476,83 @@ describe('submitting to a form with a schema', () => {
   });
 });
 
+describe('values too long to read', () => {
+  // The length limit comes before any pattern: a pattern that backtracks on a long run (the old
+  // NUMBER did, on 99,000 digits and an x) never sees more than MAX_VALUE_LENGTH characters, and
+  // every built-in pattern reads what it is given in one pass.
+  const OPTIONS = ['Sales', 'Support'];
+  const fieldOf = (type: FieldDefinition['type']): FieldDefinition =>
+    type === 'select' || type === 'radio' || type === 'checkboxes' ? { name: 'f', type, options: OPTIONS } : { name: 'f', type };
+  /** What a format check says of a value out of format, by type (null: any text within the limit is accepted). */
+  const FORMAT_CODE: Record<FieldDefinition['type'], FieldError['code'] | null> = {
+    text: null,
+    textarea: null,
+    hidden: null,
+    checkbox: null,
+    email: 'email',
+    tel: 'tel',
+    url: 'url',
+    number: 'number',
+    date: 'date',
+    select: 'option',
+    radio: 'option',
+    checkboxes: 'option',
+  };
+
+  it(`every built-in type refuses 99,000 digits and an x as too long (over ${MAX_VALUE_LENGTH} characters)`, () => {
+    const attack = '9'.repeat(99_000) + 'x';
+    for (const type of FIELD_TYPES) {
+      assert.deepEqual(errorFor(fieldOf(type), type === 'checkboxes' ? ['Sales', attack] : attack), { code: 'too_long', limit: MAX_VALUE_LENGTH }, type);
+    }
+  });
+
+  it('a number of 9,999 digits and an x is not a number; 300 digits are one', () => {
+    assert.deepEqual(errorFor({ name: 'n', type: 'number' }, '9'.repeat(9_999) + 'x'), { code: 'number' });
+    assert.deepEqual(errorFor({ name: 'n', type: 'number' }, '1.' + '5'.repeat(9_000) + 'e'), { code: 'number' });
+    assert.equal(storedFor({ name: 'n', type: 'number' }, '1'.repeat(300)), Number('1'.repeat(300)));
+    assert.equal(storedFor({ name: 'n', type: 'number' }, '1.' + '5'.repeat(9_000)), 1.5555555555555556);
+  });
+
+  it('the global limit holds whatever maxLength the owner saved, and counts the value as sent', () => {
+    const field: FieldDefinition = { name: 'bio', type: 'text', maxLength: 50_000 };
+    assert.equal(storedFor(field, 'a'.repeat(MAX_VALUE_LENGTH)), 'a'.repeat(MAX_VALUE_LENGTH));
+    assert.deepEqual(errorFor(field, 'a'.repeat(MAX_VALUE_LENGTH + 1)), { code: 'too_long', limit: MAX_VALUE_LENGTH });
+    // Padding is no way past it either.
+    assert.deepEqual(errorFor({ name: 'n', type: 'number' }, ' '.repeat(MAX_VALUE_LENGTH) + '1'), { code: 'too_long', limit: MAX_VALUE_LENGTH });
+  });
+
+  it('each item of checkboxes is held to the limit', () => {
+    const tags: FieldDefinition = { name: 'tags', type: 'checkboxes' };
+    assert.deepEqual(errorFor(tags, ['a', 'b'.repeat(MAX_VALUE_LENGTH + 1)]), { code: 'too_long', limit: MAX_VALUE_LENGTH });
+    assert.deepEqual(storedFor(tags, ['a', 'b'.repeat(MAX_VALUE_LENGTH)]), ['a', 'b'.repeat(MAX_VALUE_LENGTH)]);
+  });
+
+  it('long runs of what each type is made of, with a wrong end, are too long or out of format, never anything else', () => {
+    const runs = fc.record({
+      type: fc.constantFrom(...FIELD_TYPES),
+      head: fc.constantFrom('', '+', '-', '.', '1.', 'a@', 'http://', '2024-', '(', 'Sales'),
+      unit: fc.constantFrom('9', '1.', '1e1', 'a.', '.a', '@a', 'a-', '%', '1:', ' 1', '2024-01-01', '中'),
+      tail: fc.constantFrom('x', '@', '.', '-', 'e+', ' x', '..', '#'),
+      count: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 4_990, max: 5_010 }), fc.integer({ min: 9_990, max: 50_000 })),
+    });
+    fc.assert(
+      fc.property(runs, ({ type, head, unit, tail, count }) => {
+        // (After "http://" only a space keeps every run out of a valid address: "http://9x" is one.)
+        const text = head + unit.repeat(count) + (type === 'url' ? ' x' : tail);
+        const result = validateSubmission(form(fieldOf(type)), { f: type === 'checkboxes' ? [text] : text });
+        if (text.length > MAX_VALUE_LENGTH) {
+          assert.deepEqual(result.ok ? null : result.errors, { f: { code: 'too_long', limit: MAX_VALUE_LENGTH } });
+        } else if (FORMAT_CODE[type] !== null) {
+          assert.deepEqual(result.ok ? null : result.errors, { f: { code: FORMAT_CODE[type] } }, `${type} ${JSON.stringify(text.slice(0, 30))}`);
+        } else {
+          assert.ok(result.ok, type);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
 describe('submitting to a form without a schema', () => {
   it('every field is kept as sent, including lists and nested objects', () => {
     const input: SubmissionData = {

@@ -1,7 +1,7 @@
 // Exports of a form's submissions, streamed from the database in keyset pages so the server's
 // memory stays flat whatever the size: CSV (csv-stringify; every column of the form plus id,
-// status and time; cells that a spreadsheet would run as a formula neutralised; `?bom=1` for
-// Excel) and JSON (one array). The list's filters (status, q, from, to) apply.
+// status and time; cells that a spreadsheet would run as a formula neutralised, header cells
+// included; `?bom=1` for Excel) and JSON (one array). The list's filters (status, q, from, to) apply.
 
 import type { RequestHandler, Response } from 'express';
 import { stringify } from 'csv-stringify';
@@ -82,7 +82,10 @@ export function exportRoutes(db: Database) {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${form.id}-submissions.csv"`);
     res.setHeader('Cache-Control', 'no-store');
-    const csvStream = stringify({ bom: query.bom === '1', header: true, columns: ['id', 'status', 'createdAt', ...columns] });
+    // A form without a schema takes its columns from visitors' own field names: the header cells
+    // are neutralised like every other cell.
+    const header = ['id', 'status', 'createdAt', ...columns].map((name) => ({ key: name, header: neutralise(name) }));
+    const csvStream = stringify({ bom: query.bom === '1', header: true, columns: header });
     csvStream.on('data', (chunk: Buffer) => {
       if (!res.write(chunk)) {
         csvStream.pause();

@@ -70,14 +70,14 @@ function checkName(name: string): void {
   }
 }
 
+const tooManyItems = () => new BadRequestError('invalid_body', `A list may hold at most ${MAX_ARRAY_ITEMS} items.`);
+
 /** A JSON value within the depth and size limits, rebuilt without prototypes. */
 function copyValue(value: unknown, depth: number): RawValue {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (depth >= MAX_DEPTH) throw new BadRequestError('invalid_body', `Values may nest at most ${MAX_DEPTH} levels deep.`);
   if (Array.isArray(value)) {
-    if (value.length > MAX_ARRAY_ITEMS) {
-      throw new BadRequestError('invalid_body', `A list may hold at most ${MAX_ARRAY_ITEMS} items.`);
-    }
+    if (value.length > MAX_ARRAY_ITEMS) throw tooManyItems();
     return value.map((item) => copyValue(item, depth + 1));
   }
   const source = value as Record<string, unknown>;
@@ -137,9 +137,15 @@ function parseForm(text: string): Omit<SubmissionBody, 'kind'> {
   for (const [rawName, value] of new URLSearchParams(text)) {
     const name = rawName.endsWith('[]') ? rawName.slice(0, -2) : rawName;
     const previous = grouped.get(name);
-    if (previous === undefined) grouped.set(name, rawName.endsWith('[]') ? [value] : value);
-    else if (Array.isArray(previous)) previous.push(value);
-    else grouped.set(name, [previous, value]);
+    if (previous === undefined) {
+      grouped.set(name, rawName.endsWith('[]') ? [value] : value);
+    } else if (Array.isArray(previous)) {
+      // Refused as soon as it is too long, not once a body of one repeated name has been gathered.
+      if (previous.length >= MAX_ARRAY_ITEMS) throw tooManyItems();
+      previous.push(value);
+    } else {
+      grouped.set(name, [previous, value]);
+    }
     if (grouped.size > MAX_FIELDS + 8) {
       throw new BadRequestError('invalid_body', `A submission may have at most ${MAX_FIELDS} fields.`);
     }
