@@ -185,7 +185,11 @@ for (const target of databaseTargets) {
         send(`${app.url}/api/forms/${plain.formId}`, { method: 'PATCH', headers: consoleHeaders(cookie, app.url), body: JSON.stringify({ settings }) });
       const saved = await patch({ captcha: TURNSTILE });
       assert.equal(saved.status, 200, saved.text);
-      assert.deepEqual((saved.body as { settings: { captcha: unknown } }).settings.captcha, TURNSTILE);
+      // The secret key is write-only: stored, and answered only as set.
+      assert.deepEqual((saved.body as { settings: { captcha: unknown } }).settings.captcha, { provider: TURNSTILE.provider, siteKey: TURNSTILE.siteKey, secretKeySet: true });
+      assert.ok(!saved.text.includes(TURNSTILE.secretKey));
+      const [row] = await app.db.query<{ secret: string }>("select settings->'captcha'->>'secretKey' as secret from forms where id = $1", [plain.formId]);
+      assert.equal(row?.secret, TURNSTILE.secretKey);
       const unknown = await patch({ captcha: { ...TURNSTILE, provider: 'recaptcha' } });
       assert.equal(unknown.status, 422);
       assert.ok(errorOf(unknown).fields?.['settings.captcha.provider']);

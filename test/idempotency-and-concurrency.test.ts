@@ -11,8 +11,11 @@ import { postJson, send } from './helpers/http.ts';
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** The group-commit histogram: how many batches were written, holding how many submissions. */
+/** /metrics is served to the operator's bearer token only. */
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
+
 async function batchMetrics(url: string): Promise<{ batches: number; submissions: number; singles: number }> {
-  const text = (await send(`${url}/metrics`)).text;
+  const text = (await send(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text;
   const value = (name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return {
     batches: value('formline_submission_batch_size_count'),
@@ -28,7 +31,7 @@ for (const target of databaseTargets) {
 
     before(async () => {
       opened = await target.open();
-      app = await startTestApp(opened.db);
+      app = await startTestApp(opened.db, { METRICS_TOKEN });
     });
 
     after(async () => {
