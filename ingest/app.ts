@@ -245,6 +245,7 @@ export function createApp(deps: AppDeps): App {
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
     config.worker.allowPrivateWebhooks,
     alertRecipients,
+    whatsappTestLimit,
   );
   const embed = embedRoutes(deps.widget, db);
   const submissions = submissionRoutes(db);
@@ -311,7 +312,7 @@ export function createApp(deps: AppDeps): App {
     ['patch', '/api/forms/:formId', requireSession, formApi.update],
     ['delete', '/api/forms/:formId', requireOwner, formApi.remove],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
-    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.verifiedOnly, whatsappTestLimit, formApi.testWhatsapp],
+    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.testWhatsapp],
     ['get', '/api/recipients', requireSession, recipientApi.list],
     ['post', '/api/recipients/resend', requireSession, recipientApi.resend],
     ['get', '/api/forms/:formId/submissions', allowApiKey, submissions.list],
