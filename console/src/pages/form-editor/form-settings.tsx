@@ -5,12 +5,16 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.ts';
 import { CheckboxField, errorAt, lines, SelectField, TextField } from '../../controls.tsx';
 import { CopyButton, StatusLine, useStatus } from '../../feedback.tsx';
+import type { AlertRecipient } from '../../api-types.ts';
+import { useResource } from '../../use-resource.ts';
 import type { SettingsDraft } from './schema-draft.ts';
 
 export interface FormSettingsProps {
   formId: string;
   draft: SettingsDraft;
   webhookSecret: string | null;
+  /** When the form was last saved: the recipients' confirmation states are read again then. */
+  savedAt?: string;
   errors: Record<string, string>;
   onChange(draft: SettingsDraft): void;
 }
@@ -21,7 +25,7 @@ const CAPTCHA_OPTIONS = [
   { value: 'hcaptcha', label: 'hCaptcha' },
 ] as const;
 
-export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onChange }: FormSettingsProps) {
+export function FormSettingsEditor({ formId, draft, webhookSecret, savedAt, errors, onChange }: FormSettingsProps) {
   const set = <K extends keyof SettingsDraft>(key: K) => (value: SettingsDraft[K]) => onChange({ ...draft, [key]: value });
   const error = (key: string) => errorAt(errors, `settings.${key}`);
 
@@ -62,6 +66,7 @@ export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onCha
           error={error('notifyWhatsapp')}
           spellcheck={false}
         />
+        <RecipientConfirmations emails={lines(draft.notifyEmails)} numbers={lines(draft.notifyWhatsapp)} savedAt={savedAt} />
         <WhatsappTest formId={formId} numbers={lines(draft.notifyWhatsapp)} />
         <TextField
           label="WhatsApp template (Content SID)"
@@ -161,6 +166,54 @@ export function FormSettingsEditor({ formId, draft, webhookSecret, errors, onCha
         />
       </fieldset>
     </section>
+  );
+}
+
+/**
+ * Who has not confirmed yet (double opt-in): their alerts wait until they do. A resend is
+ * bounded by the service (a few a day per recipient), which says so when it refuses.
+ */
+function RecipientConfirmations({ emails, numbers, savedAt }: { emails: string[]; numbers: string[]; savedAt: string | undefined }) {
+  const recipients = useResource(() => api.get<{ items: AlertRecipient[] }>('/api/recipients'), [savedAt]);
+  const known = recipients.data?.items ?? [];
+  const listed = [
+    ...emails.map((address) => ({ channel: 'email' as const, address: address.normalize('NFKC').toLowerCase() })),
+    ...numbers.map((address) => ({ channel: 'whatsapp' as const, address })),
+  ];
+  const waiting = listed.filter(({ channel, address }) => known.some((r) => r.channel === channel && r.address === address && !r.confirmed));
+  if (waiting.length === 0) return null;
+  return (
+    <div class="field recipient-confirmations">
+      <span class="label-like">Waiting for confirmation</span>
+      <p class="hint">These recipients get nothing until they confirm with the link we sent them; their alerts wait meanwhile.</p>
+      <ul class="plain-list">
+        {waiting.map((recipient) => (
+          <UnconfirmedRecipient key={`${recipient.channel}:${recipient.address}`} {...recipient} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function UnconfirmedRecipient({ channel, address }: { channel: 'email' | 'whatsapp'; address: string }) {
+  const status = useStatus();
+  const resend = async () => {
+    status.busy(`Sending the confirmation to ${address} again…`);
+    try {
+      await api.post('/api/recipients/resend', { channel, address });
+      status.ok(`Confirmation sent to ${address} again.`);
+    } catch (error) {
+      status.error(error);
+    }
+  };
+  return (
+    <li>
+      <span class="break">{address}</span> <span class="muted">unconfirmed</span>{' '}
+      <button type="button" class="button button-small" onClick={resend} disabled={status.status?.kind === 'busy'}>
+        Resend confirmation
+      </button>
+      <StatusLine status={status.status} class="status-inline" />
+    </li>
   );
 }
 
