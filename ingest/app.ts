@@ -258,6 +258,7 @@ export function createApp(deps: AppDeps): App {
     whatsappTest(config.twilio, `${config.publicUrl}/console/`),
     config.worker.allowPrivateWebhooks,
     alertRecipients,
+    whatsappTestLimit,
   );
   const embed = embedRoutes(deps.widget, db);
   const submissions = submissionRoutes(db);
@@ -325,7 +326,7 @@ export function createApp(deps: AppDeps): App {
     ['delete', '/api/forms/:formId', requireOwner, formApi.remove],
     ['get', '/api/forms/:formId/embed', requireSession, formApi.embed],
     ['post', '/api/forms/:formId/webhook-secret', requireOwner, formApi.rotateWebhookSecret],
-    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.verifiedOnly, whatsappTestLimit, formApi.testWhatsapp],
+    ['post', '/api/forms/:formId/whatsapp-test', requireSession, formApi.testWhatsapp],
     ['get', '/api/recipients', requireSession, recipientApi.list],
     ['post', '/api/recipients/resend', requireSession, recipientApi.resend],
     ['get', '/api/forms/:formId/submissions', allowApiKey, submissions.list],

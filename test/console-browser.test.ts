@@ -20,7 +20,7 @@ import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MIN_FILL_SECONDS } from '../ingest/services/time-trap.ts';
 import { hashPassword } from '../ingest/services/passwords.ts';
-import { saveMembership, saveUser } from '../ingest/store/accounts.ts';
+import { markEmailVerified, saveMembership, saveUser } from '../ingest/store/accounts.ts';
 import { csvCounter, jsonCounter, type RecordCounter } from '../console/src/pages/inbox/export-download.ts';
 import { launchChromium, skipWithoutChromium, waitForCount, watchPage, type PageProblems } from './helpers/browser.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
@@ -182,6 +182,8 @@ for (const target of databaseTargets) {
       cleanups.push(() => app.close());
       consoleUrl = `${app.url}/console/`;
       owner = await seedAccount(app.db);
+      // A verified owner (issue 10: only a verified user may add alert recipients other than their own address).
+      await markEmailVerified(app.db, owner.userId);
 
       sitePort = await freePort();
       siteOrigin = `http://127.0.0.1:${sitePort}`;
@@ -337,6 +339,11 @@ for (const target of databaseTargets) {
         { notifyEmails: settings['notifyEmails'], notifyWhatsapp: settings['notifyWhatsapp'], webhookUrl: settings['webhookUrl'], webhookSecret: settings['webhookSecret'], retentionDays: settings['retentionDays'] },
         { notifyEmails: ['orders@bakery.example'], notifyWhatsapp: ['+14155550100'], webhookUrl: 'https://hooks.bakery.example/formline', webhookSecret: secret, retentionDays: 30 },
       );
+      // The new recipient has not confirmed: the console says so, and sends the confirmation again on request.
+      const unconfirmed = page.locator('.recipient-confirmations li').filter({ hasText: 'orders@bakery.example' });
+      await unconfirmed.getByText('unconfirmed').waitFor();
+      await unconfirmed.getByRole('button', { name: 'Resend confirmation' }).click();
+      await unconfirmed.getByRole('status').filter({ hasText: 'Confirmation sent to orders@bakery.example again.' }).waitFor();
       assert.equal(await page.getByLabel('Send a test to').inputValue(), '+14155550100');
       await page.getByRole('button', { name: 'Send a test' }).click();
       await page.getByRole('alert').filter({ hasText: 'WhatsApp is not set up on this service' }).waitFor();

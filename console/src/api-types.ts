@@ -41,6 +41,16 @@ export type FormSettingsInput = Omit<FormSettings, 'webhookSecret' | 'webhookSec
   captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; secretKey?: string } | null;
 };
 
+/** An alert recipient of the account (GET /api/recipients): alerts to it wait until it confirms. */
+export interface AlertRecipient {
+  channel: 'email' | 'whatsapp';
+  address: string;
+  confirmed: boolean;
+  confirmedAt: string | null;
+  invitesSent: number;
+  lastSentAt: string | null;
+}
+
 export interface Form {
   id: string;
   siteId: string;

@@ -81,6 +81,8 @@ export function formRoutes(
   whatsappTest: WhatsappTester,
   allowPrivateWebhooks: boolean,
   recipients: AlertRecipients,
+  /** The WhatsApp test's per-account hourly limit (a rate limiter), asked once the form and the user pass. */
+  whatsappTestLimit: RequestHandler,
 ) {
   /** A webhook URL the worker would never deliver to is refused when saved. */
   const checkWebhookUrl = (settings: { webhookUrl?: string | null | undefined } | undefined) => {
@@ -214,6 +216,11 @@ export function formRoutes(
     const { to } = parseInput(whatsappTestInput, req.body);
     const form = await getFormForAccount(db, accountId, formId);
     if (!form) throw formNotFound(formId);
+    // Each test is a paid message to a number of the user's choosing: verified users only, a few an hour per account.
+    if (!sessionOf(res).emailVerified) {
+      throw new ForbiddenError('email_unverified', 'Confirm your email address first: WhatsApp tests are for verified accounts.');
+    }
+    await new Promise<void>((resolve, reject) => void whatsappTestLimit(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
     if (!whatsappTest) {
       throw new ConflictError('whatsapp_not_configured', 'WhatsApp is not set up on this service (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM).');
     }
@@ -226,12 +233,7 @@ export function formRoutes(
     res.json({ sent: true });
   };
 
-  /** Before the WhatsApp test's hourly limit, so that an unverified user's refused tries do not count. */
-  const verifiedOnly: RequestHandler = (_req, res, next) => {
-    next(sessionOf(res).emailVerified ? undefined : new ForbiddenError('email_unverified', 'Confirm your email address first: WhatsApp tests are for verified accounts.'));
-  };
-
-  return { list, create, get, embed, update, remove, testWhatsapp, verifiedOnly, rotateWebhookSecret };
+  return { list, create, get, embed, update, remove, testWhatsapp, rotateWebhookSecret };
 }
 
 /**

@@ -77,6 +77,8 @@ export class AlertRecipients {
 
   /** Sends one confirmation message, within the daily cap; false when the cap is reached. */
   private async invite(db: Queryable, recipient: Recipient, accountName: string): Promise<boolean> {
+    // (A number cannot be asked while WhatsApp is not set up: nothing is counted then.)
+    if (recipient.channel === 'whatsapp' && !this.sendWhatsapp) return false;
     const token = randomToken(32);
     const issued = await issueRecipientToken(db, recipient.id, sha256(token), this.perDay);
     if (!issued) return false;

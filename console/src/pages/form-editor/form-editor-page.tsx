@@ -180,6 +180,7 @@ function FormEditor({ form, onSaved }: { form: Form; onSaved(form: Form): void }
               formId={form.id}
               draft={draft.settings}
               secrets={form.settings}
+              savedAt={form.updatedAt}
               errors={errors}
               onChange={(settings) => change({ ...draft, settings })}
             />

@@ -5,7 +5,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.ts';
 import { CheckboxField, errorAt, lines, SelectField, TextField } from '../../controls.tsx';
 import { CopyButton, StatusLine, useStatus } from '../../feedback.tsx';
-import type { FormSettings } from '../../api-types.ts';
+import type { AlertRecipient, FormSettings } from '../../api-types.ts';
+import { useResource } from '../../use-resource.ts';
 import type { SettingsDraft } from './schema-draft.ts';
 
 export interface FormSettingsProps {
@@ -13,6 +14,8 @@ export interface FormSettingsProps {
   draft: SettingsDraft;
   /** Which secrets are set (never their values), and a webhook secret just made, shown this once. */
   secrets: Pick<FormSettings, 'webhookSecretSet' | 'webhookSecret' | 'captcha'>;
+  /** When the form was last saved: the recipients' confirmation states are read again then. */
+  savedAt?: string;
   errors: Record<string, string>;
   onChange(draft: SettingsDraft): void;
 }
@@ -23,7 +26,7 @@ const CAPTCHA_OPTIONS = [
   { value: 'hcaptcha', label: 'hCaptcha' },
 ] as const;
 
-export function FormSettingsEditor({ formId, draft, secrets, errors, onChange }: FormSettingsProps) {
+export function FormSettingsEditor({ formId, draft, secrets, savedAt, errors, onChange }: FormSettingsProps) {
   const set = <K extends keyof SettingsDraft>(key: K) => (value: SettingsDraft[K]) => onChange({ ...draft, [key]: value });
   const error = (key: string) => errorAt(errors, `settings.${key}`);
 
@@ -64,6 +67,7 @@ export function FormSettingsEditor({ formId, draft, secrets, errors, onChange }:
           error={error('notifyWhatsapp')}
           spellcheck={false}
         />
+        <RecipientConfirmations emails={lines(draft.notifyEmails)} numbers={lines(draft.notifyWhatsapp)} savedAt={savedAt} />
         <WhatsappTest formId={formId} numbers={lines(draft.notifyWhatsapp)} />
         <TextField
           label="WhatsApp template (Content SID)"
@@ -201,6 +205,54 @@ function WebhookSecret({ formId, isSet, made }: { formId: string; isSet: boolean
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * Who has not confirmed yet (double opt-in): their alerts wait until they do. A resend is
+ * bounded by the service (a few a day per recipient), which says so when it refuses.
+ */
+function RecipientConfirmations({ emails, numbers, savedAt }: { emails: string[]; numbers: string[]; savedAt: string | undefined }) {
+  const recipients = useResource(() => api.get<{ items: AlertRecipient[] }>('/api/recipients'), [savedAt]);
+  const known = recipients.data?.items ?? [];
+  const listed = [
+    ...emails.map((address) => ({ channel: 'email' as const, address: address.normalize('NFKC').toLowerCase() })),
+    ...numbers.map((address) => ({ channel: 'whatsapp' as const, address })),
+  ];
+  const waiting = listed.filter(({ channel, address }) => known.some((r) => r.channel === channel && r.address === address && !r.confirmed));
+  if (waiting.length === 0) return null;
+  return (
+    <div class="field recipient-confirmations">
+      <span class="label-like">Waiting for confirmation</span>
+      <p class="hint">These recipients get nothing until they confirm with the link we sent them; their alerts wait meanwhile.</p>
+      <ul class="plain-list">
+        {waiting.map((recipient) => (
+          <UnconfirmedRecipient key={`${recipient.channel}:${recipient.address}`} {...recipient} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function UnconfirmedRecipient({ channel, address }: { channel: 'email' | 'whatsapp'; address: string }) {
+  const status = useStatus();
+  const resend = async () => {
+    status.busy(`Sending the confirmation to ${address} again…`);
+    try {
+      await api.post('/api/recipients/resend', { channel, address });
+      status.ok(`Confirmation sent to ${address} again.`);
+    } catch (error) {
+      status.error(error);
+    }
+  };
+  return (
+    <li>
+      <span class="break">{address}</span> <span class="muted">unconfirmed</span>{' '}
+      <button type="button" class="button button-small" onClick={resend} disabled={status.status?.kind === 'busy'}>
+        Resend confirmation
+      </button>
+      <StatusLine status={status.status} class="status-inline" />
+    </li>
   );
 }
 
