@@ -21,7 +21,7 @@ import type { Channel, ChannelResult } from './notify/channel.ts';
 import { accountMailer, autoresponseChannel, emailChannel, type AccountMailer } from './notify/email.ts';
 import { webhookChannel } from './notify/webhook.ts';
 import { whatsappChannel } from './notify/whatsapp.ts';
-import { mailboxKey } from './services/mailbox.ts';
+import { mailboxKey } from './services/email-address.ts';
 import {
   claimJobs,
   claimSiblingJobs,

@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test';
 import type { ParsedMail } from 'mailparser';
 import { loadConfig, type Env } from '../ingest/config.ts';
 import { createLogger } from '../ingest/logger.ts';
-import { markEmailVerified } from '../ingest/store/accounts.ts';
 import { startWorker, type Worker } from '../ingest/worker.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { SITE_ORIGIN, consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
@@ -48,9 +47,7 @@ for (const target of databaseTargets) {
     };
     const stopWorkers = () => Promise.all(workers.splice(0).map((w) => w.stop()));
     const verifiedOwner = async (settings: Parameters<typeof seedAccount>[1] = {}) => {
-      const seeded = await seedAccount(opened.db, { settings: { notifyEmails: [] }, ...settings });
-      await markEmailVerified(opened.db, seeded.userId);
-      return seeded;
+      return seedAccount(opened.db, { settings: { notifyEmails: [] }, ...settings });
     };
     const console_ = async (seeded: Seeded) => {
       const headers = consoleHeaders(await signIn(app.url, seeded.email, seeded.password), app.url);
@@ -171,7 +168,7 @@ for (const target of databaseTargets) {
     });
 
     it('an unverified account cannot add a stranger or a WhatsApp number as a recipient (403 email_unverified), but can add its own address', async () => {
-      const owner = await seedAccount(opened.db, { settings: { notifyEmails: [] } });
+      const owner = await seedAccount(opened.db, { settings: { notifyEmails: [] }, verified: false });
       const api = await console_(owner);
       const unverified = {
         error: { code: 'email_unverified', message: 'Confirm your email address first: until then alerts can go only to your own address.' },
@@ -192,7 +189,7 @@ for (const target of databaseTargets) {
     });
 
     it('the WhatsApp test sends nothing for an unverified user (403) and at most WHATSAPP_TESTS_PER_HOUR per account (429)', async () => {
-      const unverified = await seedAccount(opened.db, { settings: { notifyEmails: [] } });
+      const unverified = await seedAccount(opened.db, { settings: { notifyEmails: [] }, verified: false });
       const asUnverified = await console_(unverified);
       const refused = await asUnverified('POST', `/api/forms/${unverified.formId}/whatsapp-test`, { to: '+14155550177' });
       assert.equal(refused.status, 403);

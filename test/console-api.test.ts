@@ -3,7 +3,6 @@
 // database.
 
 import assert from 'node:assert/strict';
-import { markEmailVerified } from '../ingest/store/accounts.ts';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
@@ -80,8 +79,6 @@ for (const target of databaseTargets) {
     before(async () => {
       opened = await target.open();
       owner = await seedAccount(opened.db, { plan: 'pro' });
-      // Only a verified user may add alert recipients other than their own address (issue 10): this owner is one.
-      await markEmailVerified(opened.db, owner.userId);
       app = await startTestApp(opened.db);
       cookie = await signIn(app.url, owner.email, owner.password);
     });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { purgeExpiredSubmissions } from '../ingest/services/retention.ts';
 import { hashPassword } from '../ingest/services/passwords.ts';
-import { markEmailVerified, saveMembership, saveUser } from '../ingest/store/accounts.ts';
+import { saveMembership, saveUser } from '../ingest/store/accounts.ts';
 import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { SITE_ORIGIN, VALID_CONTACT, consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
 import { postJson, send, type Answer } from './helpers/http.ts';
@@ -59,8 +59,6 @@ for (const target of databaseTargets) {
         TWILIO_API_BASE: twilio.apiBase,
       });
       owner = await seedAccount(opened.db);
-      // The WhatsApp test button is for verified users (issue 10): this owner has confirmed their address.
-      await markEmailVerified(opened.db, owner.userId);
       cookie = await signIn(app.url, owner.email, owner.password);
     });
     after(async () => {

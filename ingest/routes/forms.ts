@@ -11,7 +11,7 @@ import { accountOf, sessionOf } from '../http/console-session.ts';
 import { parseInput } from '../http/input.ts';
 import type { AlertRecipients } from '../services/alert-recipients.ts';
 import type { FormDirectory } from '../services/form-directory.ts';
-import { normalisedAddress } from '../services/mailbox.ts';
+import { normalizeEmail } from '../services/email-address.ts';
 import { E164, createFormInput, updateFormInput, webhookUrlProblems } from '../services/form-definition.ts';
 import { FORM_ID_PATTERN, isUuid, newFormId, randomToken } from '../services/ids.ts';
 import type { ChannelResult } from '../notify/channel.ts';
@@ -244,9 +244,9 @@ export function formRoutes(
 function checkNewRecipients(res: Parameters<RequestHandler>[1], current: FormSettings | null, next: { notifyEmails?: string[] | undefined; notifyWhatsapp?: string[] | undefined } | undefined): void {
   const session = sessionOf(res);
   if (session.emailVerified || !next) return;
-  const own = normalisedAddress(session.email);
-  const had = new Set([...(current?.notifyEmails ?? []).map(normalisedAddress), ...(current?.notifyWhatsapp ?? [])]);
-  const added = [...(next.notifyEmails ?? []).map(normalisedAddress), ...(next.notifyWhatsapp ?? [])].filter((address) => !had.has(address));
+  const own = normalizeEmail(session.email);
+  const had = new Set([...(current?.notifyEmails ?? []).map(normalizeEmail), ...(current?.notifyWhatsapp ?? [])]);
+  const added = [...(next.notifyEmails ?? []).map(normalizeEmail), ...(next.notifyWhatsapp ?? [])].filter((address) => !had.has(address));
   if (added.some((address) => address !== own)) {
     throw new ForbiddenError('email_unverified', 'Confirm your email address first: until then alerts can go only to your own address.');
   }

@@ -23,7 +23,7 @@ import {
 import { quoted } from './quoted.ts';
 import { randomToken } from './ids.ts';
 import { sha256 } from './secrets.ts';
-import { normalisedAddress } from './mailbox.ts';
+import { normalizeEmail } from './email-address.ts';
 
 /** Sends a number its confirmation link (notify/whatsapp.ts whatsappConfirmation); null when Twilio is not configured. */
 export type WhatsappConfirmation = ((to: string, accountName: string, link: string) => Promise<ChannelResult>) | null;
@@ -47,7 +47,7 @@ export class AlertRecipients {
   async register(db: Queryable, accountId: string, accountName: string, settings: { notifyEmails: readonly string[]; notifyWhatsapp: readonly string[] }): Promise<void> {
     const members = new Set(await listVerifiedMemberEmails(db, accountId));
     const wanted: { channel: RecipientChannel; address: string }[] = [
-      ...settings.notifyEmails.map((address) => ({ channel: 'email' as const, address: normalisedAddress(address) })),
+      ...settings.notifyEmails.map((address) => ({ channel: 'email' as const, address: normalizeEmail(address) })),
       ...settings.notifyWhatsapp.map((address) => ({ channel: 'whatsapp' as const, address })),
     ];
     for (const { channel, address } of wanted) {
@@ -59,7 +59,7 @@ export class AlertRecipients {
 
   /** "Resend the confirmation" from the console: 404 unknown, 409 confirmed already, 429 past the daily cap. */
   async resend(db: Queryable, accountId: string, accountName: string, channel: RecipientChannel, address: string): Promise<void> {
-    const recipient = await getRecipient(db, accountId, channel, channel === 'email' ? normalisedAddress(address) : address);
+    const recipient = await getRecipient(db, accountId, channel, channel === 'email' ? normalizeEmail(address) : address);
     if (!recipient) throw new NotFoundError('recipient_not_found', `${address} is not an alert recipient of this account.`);
     if (recipient.confirmedAt) throw new ConflictError('recipient_confirmed', `${address} has confirmed already.`);
     if (channel === 'whatsapp' && !this.sendWhatsapp) {

@@ -8,7 +8,7 @@ import { isEmail, isValidDate } from '../../widget/validate.ts';
 import type { ErrorFields } from '../errors.ts';
 import { webhookTargetProblem } from '../notify/webhook.ts';
 import type { FormSettings } from '../store/forms.ts';
-import { normalisedAddress } from './mailbox.ts';
+import { normalizeEmail } from './email-address.ts';
 import { patternProblem } from './safe-pattern.ts';
 
 const MAX_FORM_FIELDS = 100;
@@ -95,8 +95,8 @@ export const formSchemaSchema = z
 
 const settingsFields = {
   redirectUrl: httpUrl(['http:', 'https:']).nullable(),
-  // Kept as services/mailbox.ts normalisedAddress (NFKC, lower case): what alert_recipients holds and the worker matches.
-  notifyEmails: z.array(z.string().trim().transform(normalisedAddress).refine(isEmail, 'must be an email address')).max(20),
+  // Kept as services/email-address.ts normalizeEmail (NFKC, lower case): what alert_recipients holds and the worker matches.
+  notifyEmails: z.array(z.string().trim().transform(normalizeEmail).refine(isEmail, 'must be an email address')).max(20),
   notifyWhatsapp: z.array(z.string().regex(E164, 'must be an E.164 phone number such as +14155550100')).max(10),
   webhookUrl: httpUrl(['http:', 'https:']).nullable(),
   webhookSecret: z.string().regex(/^[\x21-\x7e]{16,200}$/, 'must be 16 to 200 visible ASCII characters').nullable(),

@@ -207,7 +207,7 @@ export async function claimSiblingJobs(db: Queryable, job: ClaimedJob, formId: s
   return rows.map((row) => ({ id: row.id, submissionId: row.submission_id, kind: row.kind, target: row.target, attempt: row.attempts }));
 }
 
-/** services/mailbox.ts mailboxKey in SQL: NFKC, lower case, no +tag, and no dots for Gmail. */
+/** services/email-address.ts mailboxKey in SQL: NFKC, lower case, no +tag, and no dots for Gmail. */
 function mailboxKeySql(address: string): string {
   const lowered = `lower(normalize(btrim(${address}), NFKC))`;
   const local = `regexp_replace(regexp_replace(${lowered}, '@[^@]*$', ''), '[+].*$', '')`;
@@ -217,7 +217,7 @@ function mailboxKeySql(address: string): string {
 
 /**
  * How many messages of this kind went to this target's mailbox since `since` (a per-recipient
- * limit): `Ada+x@gmail.com` and `a.da@googlemail.com` are one mailbox (services/mailbox.ts).
+ * limit): `Ada+x@gmail.com` and `a.da@googlemail.com` are one mailbox (services/email-address.ts).
  */
 export async function countSentTo(db: Queryable, kind: ClaimedJob['kind'], target: string, since: Date): Promise<number> {
   const [row] = await db.query<{ n: number }>(
