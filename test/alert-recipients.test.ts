@@ -6,12 +6,22 @@
 // audited. All through HTTP, with the SMTP stand-in and the Twilio stand-in.
 
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParsedMail } from 'mailparser';
 import { loadConfig, type Env } from '../ingest/config.ts';
+import { openDatabase } from '../ingest/db/database.ts';
+import { listMigrationFiles, migrate, SQL_DIR } from '../ingest/db/migrate.ts';
 import { createLogger } from '../ingest/logger.ts';
+import { newFormId } from '../ingest/services/ids.ts';
+import { saveAccount, saveMembership, saveUser } from '../ingest/store/accounts.ts';
+import { DEFAULT_FORM_SETTINGS, saveForm } from '../ingest/store/forms.ts';
+import { saveSite } from '../ingest/store/sites.ts';
 import { startWorker, type Worker } from '../ingest/worker.ts';
-import { databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
+import { createPostgresSchema, databaseTargets, type OpenedDatabase } from './helpers/databases.ts';
 import { SITE_ORIGIN, consoleHeaders, seedAccount, signIn, startTestApp, type Seeded, type TestApp } from './helpers/harness.ts';
 import { errorOf, postJson, send } from './helpers/http.ts';
 import { startMailServer, type MailServer } from './helpers/mail-server.ts';
@@ -276,6 +286,54 @@ for (const target of databaseTargets) {
         },
       ]);
       assert.doesNotMatch(audit.text, /whsec_/);
+    });
+  });
+}
+
+// Forms saved before recipients had to confirm (sql/0036): their recipients are recorded on
+// upgrade, a verified member's own address confirmed, anyone else waiting for a confirmation,
+// and addresses (in the forms and in alerts already queued) put in the normal form.
+for (const target of databaseTargets) {
+  describe(`upgrading a database with existing alert recipients, on ${target.name}`, () => {
+    it('keeps alerting verified members at once and makes strangers confirm; queued alerts keep matching their recipient', async () => {
+      const before = mkdtempSync(path.join(tmpdir(), 'formline-sql-'));
+      for (const file of listMigrationFiles().filter((name) => name < '0036')) copyFileSync(path.join(SQL_DIR, file), path.join(before, file));
+      const schema = target.name === 'postgres' ? await createPostgresSchema() : undefined;
+      const db = await openDatabase(schema ? { url: schema.url } : {});
+      try {
+        await migrate(db, before);
+        const account = await saveAccount(db, { name: 'Old account' });
+        const owner = await saveUser(db, { email: 'owner@old.example', passwordHash: 'x', emailVerified: true });
+        await saveMembership(db, { accountId: account.id, userId: owner.id, role: 'owner' });
+        const site = await saveSite(db, { accountId: account.id, name: 'Old site', domain: 'old.example', allowedOrigins: ['https://old.example'] });
+        const settings = { ...DEFAULT_FORM_SETTINGS, notifyEmails: ['Owner@Old.example', 'Stranger@Elsewhere.example'], notifyWhatsapp: ['+14155550123'] };
+        const form = await saveForm(db, { id: newFormId(), siteId: site.id, accountId: account.id, name: 'Old form', schema: null, settings });
+        const [submission] = await db.query<{ id: string }>(
+          `insert into submissions (id, form_id, site_id, account_id, data, meta, status) values ($1, $2, $3, $4, '{}', '{}', 'new') returning id`,
+          [randomUUID(), form.id, site.id, account.id],
+        );
+        await db.query(`insert into jobs (kind, target, submission_id) values ('email', 'Stranger@Elsewhere.example', $1)`, [submission?.id]);
+
+        assert.deepEqual(await migrate(db), ['0036_record_existing_alert_recipients.sql']);
+
+        const recipients = await db.query<{ channel: string; address: string; confirmed: boolean }>(
+          `select channel, address, confirmed_at is not null as confirmed from alert_recipients where account_id = $1 order by channel, address`,
+          [account.id],
+        );
+        assert.deepEqual(recipients, [
+          { channel: 'email', address: 'owner@old.example', confirmed: true },
+          { channel: 'email', address: 'stranger@elsewhere.example', confirmed: false },
+          { channel: 'whatsapp', address: '+14155550123', confirmed: false },
+        ]);
+        const [stored] = await db.query<{ emails: string[] }>(`select settings -> 'notifyEmails' as emails from forms where id = $1`, [form.id]);
+        assert.deepEqual(stored?.emails, ['owner@old.example', 'stranger@elsewhere.example']);
+        const jobs = await db.query<{ target: string }>(`select target from jobs where submission_id = $1`, [submission?.id]);
+        assert.deepEqual(jobs, [{ target: 'stranger@elsewhere.example' }]);
+      } finally {
+        await db.close();
+        await schema?.drop();
+        rmSync(before, { recursive: true, force: true });
+      }
     });
   });
 }

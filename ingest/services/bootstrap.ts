@@ -7,6 +7,7 @@ import { OPERATOR_PLAN } from '../billing/plans.ts';
 import type { Database } from '../db/database.ts';
 import type { FormSchema } from '../../widget/schema.ts';
 import { countUsers, saveAccount, saveMembership, saveUser } from '../store/accounts.ts';
+import { saveRecipient } from '../store/recipients.ts';
 import { DEFAULT_FORM_SETTINGS, saveForm } from '../store/forms.ts';
 import { lockBootstrap } from '../store/locks.ts';
 import { saveSite } from '../store/sites.ts';
@@ -76,10 +77,12 @@ export async function bootstrap(
         domain: new URL(options.publicUrl).host,
         allowedOrigins: [...new Set([origin, 'http://localhost:8080'])],
       });
-      const settings = { ...DEFAULT_FORM_SETTINGS, notifyEmails: [options.adminEmail] };
+      const settings = { ...DEFAULT_FORM_SETTINGS, notifyEmails: [admin.email] };
       const demo = { siteId: site.id, accountId: account.id, settings };
       const form = await saveForm(tx, { ...demo, id: DEMO_FORM_ID, name: 'Contact (demo)', schema: DEMO_SCHEMA });
       await saveForm(tx, { ...demo, id: DEMO_WAITLIST_FORM_ID, name: 'Waitlist (demo)', schema: DEMO_WAITLIST_SCHEMA });
+      // The demo forms alert the operator's own, verified address: confirmed, as the console does.
+      await saveRecipient(tx, { accountId: account.id, channel: 'email', address: admin.email, confirmed: true });
       demoFormId = form.id;
     }
     return { created: true, adminEmail: admin.email, generatedPassword, demoFormId };

@@ -114,7 +114,7 @@ export async function confirmRecipientByToken(db: Queryable, tokenHash: string):
 /** The verified email addresses of the account's members (lower case), whose own alerts need no confirmation. */
 export async function listVerifiedMemberEmails(db: Queryable, accountId: string): Promise<string[]> {
   const rows = await db.query<{ email: string }>(
-    `select lower(u.email) as email from memberships m join users u on u.id = m.user_id
+    `select u.email from memberships m join users u on u.id = m.user_id
       where m.account_id = $1 and u.email_verified_at is not null`,
     [accountId],
   );
