@@ -34,6 +34,9 @@ const PASSWORD_CHANGED = { error: { code: 'session_ended', message: 'You were si
 const OWNERSHIP_PROVEN = {
   error: { code: 'session_ended', message: 'You were signed out because the owner of this email address confirmed it. Sign in again.' },
 };
+const SIGN_IN_REQUIRED = {
+  error: { code: 'sign_in_required', message: 'Sign in to confirm your address; if you did not sign up, reset the password instead.' },
+};
 const SIGN_IN_FIRST = { error: { code: 'unauthorized', message: 'Sign in first.' } };
 const INVALID_API_KEY = { error: { code: 'invalid_api_key', message: 'The API key is not valid (malformed, unknown or revoked).' } };
 const TOO_MANY_SIGN_INS = { error: { code: 'rate_limited', message: 'Too many sign-in attempts; wait a few minutes and try again.' } };
@@ -210,17 +213,50 @@ for (const target of databaseTargets) {
         assert.equal((await call('POST', '/api/keys', { name: 'mine' }, { cookie: victimCookie })).status, 201);
       });
 
-      it('the owner opening the verification link does the same, and the attacker is told why they were signed out', async () => {
+      it("the owner opening the verification link in a fresh browser verifies nothing (401 sign_in_required): the attacker's password keeps no verified account", async () => {
         const victim = address('victim');
         const seen = mail.messages.length;
         const planted = await plantFootholds(victim);
         const token = tokenIn(await mailTo(victim, /Confirm your email address/, seen), 'verify');
-        assert.deepEqual((await call('POST', '/api/email-verification', { token })).body, { verified: true });
+        const fresh = await call('POST', '/api/email-verification', { token });
+        assert.deepEqual([fresh.status, fresh.body], [401, SIGN_IN_REQUIRED]);
+        // Signed in as someone else is not the sign-up's session either.
+        const other = await call('POST', '/api/email-verification', { token }, { cookie: planted.accompliceCookie });
+        assert.deepEqual([other.status, other.body], [401, SIGN_IN_REQUIRED]);
 
-        const attacker = await call('GET', '/api/keys', undefined, { cookie: planted.attacker.cookie });
-        assert.deepEqual([attacker.status, attacker.body], [401, OWNERSHIP_PROVEN]);
-        const ownerCookie = await signIn(app.url, victim, 'attacker knows this');
+        // Nothing was verified: the attacker is still unverified and still cannot hand out access.
+        const attacker = await call('GET', '/api/session', undefined, { cookie: planted.attacker.cookie });
+        assert.deepEqual([attacker.status, (attacker.body as SessionPayload).user.emailVerified], [200, false]);
+        const key = await call('POST', '/api/keys', { name: 'another backdoor' }, { cookie: planted.attacker.cookie });
+        assert.deepEqual([key.status, key.body], [403, EMAIL_UNVERIFIED]);
+
+        // "I did not sign up": the owner resets the password, which revokes everything the attacker made.
+        const before = mail.messages.length;
+        assert.equal((await call('POST', '/api/password-reset', { email: victim })).status, 202);
+        const reset = tokenIn(await mailTo(victim, /Reset your Formline password/, before), 'reset');
+        assert.equal((await call('POST', '/api/password-reset/confirm', { token: reset, password: 'only the owner knows' })).status, 204);
+        const ended = await call('GET', '/api/session', undefined, { cookie: planted.attacker.cookie });
+        assert.deepEqual([ended.status, ended.body], [401, PASSWORD_CHANGED]);
+        const attackerSignIn = await call('POST', '/api/session', { email: victim, password: 'attacker knows this' });
+        assert.equal(attackerSignIn.status, 401, attackerSignIn.text);
+        const ownerCookie = await signIn(app.url, victim, 'only the owner knows');
         await assertFootholdsGone(planted, victim, ownerCookie);
+        // The refused link was not spent: signed in, the owner can still use it.
+        assert.deepEqual((await call('POST', '/api/email-verification', { token }, { cookie: ownerCookie })).body, { verified: true });
+      });
+
+      it('someone who signed up on one device confirms on another by signing in there first; the sign-up session is told why it ended', async () => {
+        const email = address('two-devices');
+        const first = await signUp(email, 'my own password');
+        const token = tokenIn(await mailTo(email, /Confirm your email address/), 'verify');
+        assert.deepEqual((await call('POST', '/api/email-verification', { token })).body, SIGN_IN_REQUIRED);
+        const second = await signIn(app.url, email, 'my own password');
+        const verified = await call('POST', '/api/email-verification', { token }, { cookie: second });
+        assert.deepEqual([verified.status, verified.body], [200, { verified: true }]);
+        const me = await call('GET', '/api/session', undefined, { cookie: second });
+        assert.deepEqual([me.status, (me.body as SessionPayload).user.emailVerified], [200, true]);
+        const old = await call('GET', '/api/session', undefined, { cookie: first.cookie });
+        assert.deepEqual([old.status, old.body], [401, OWNERSHIP_PROVEN]);
       });
 
       it('verifying in the browser that signed up keeps that session; a verified owner resetting a password keeps their keys', async () => {
@@ -453,7 +489,7 @@ for (const target of databaseTargets) {
     });
 
     describe('removing a member', () => {
-      it("takes the member's own address off the account's alert recipients (audited): the next submission does not reach them", async () => {
+      it("takes the member's own address off the account's alert recipients (audited): the next submission does not reach them, and added again it must confirm first", async () => {
         const owner = await seedAccount(opened.db);
         const memberEmail = address('member');
         const member = await saveUser(opened.db, { email: memberEmail, passwordHash: await hashPassword('member password'), emailVerified: true });
@@ -477,6 +513,21 @@ for (const target of databaseTargets) {
         assert.deepEqual(jobs.map((job) => job.target), ['owner@shop.example']);
         await delivered('owner@shop.example');
         assert.equal(mail.messages.filter((m) => to(m) === memberEmail).length, 0);
+
+        // Added again later, the address is a stranger's: it must confirm before any alert reaches it.
+        const readded = await call('PATCH', `/api/forms/${owner.formId}`, { settings: { notifyEmails: ['owner@shop.example', memberEmail] } }, { cookie: ownerCookie });
+        assert.equal(readded.status, 200, readded.text);
+        const recipients = (await call('GET', '/api/recipients', undefined, { cookie: ownerCookie })).body as { items: { address: string; confirmed: boolean }[] };
+        assert.equal(recipients.items.find((r) => r.address === memberEmail)?.confirmed, false);
+        const later = await postJson(app.url, owner.formId, VALID_CONTACT, { origin: SITE_ORIGIN });
+        assert.equal(later.status, 201, later.text);
+        await mailTo(memberEmail, /^Confirm alerts from/);
+        await delivered('owner@shop.example');
+        const deliveries = await call('GET', `/api/submissions/${(later.body as { id: string }).id}/deliveries`, undefined, { cookie: ownerCookie });
+        // (This app has no SMTP_URL of its own, so the list's reason names that; the status is what counts.)
+        const items = (deliveries.body as { items: { target: string; status: string }[] }).items;
+        assert.deepEqual(items.map((d) => [d.target, d.status]).sort(), [[memberEmail, 'queued'], ['owner@shop.example', 'done']].sort());
+        assert.deepEqual(mail.messages.filter((m) => to(m) === memberEmail).map((m) => /^Confirm alerts from/.test(m.subject ?? '')), [true]);
       });
     });
   });

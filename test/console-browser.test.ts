@@ -818,12 +818,19 @@ for (const target of databaseTargets) {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await heading(page, 'Usage');
 
-      // Someone who signed up confirms the address from the emailed #/verify link.
+      // Someone who signed up elsewhere confirms the address from the emailed #/verify link: this
+      // browser has no session of theirs, so the page asks them to sign in first, then confirms.
       const signer = `signer-${Date.now()}@example.com`;
       const signedUp = await fetch(`${app.url}/api/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: signer, password: 'signing up today', accountName: 'Signer Co' }) });
       assert.equal(signedUp.status, 201, await signedUp.text());
       await other.page.goto(await linkTo(signer, 'verify'));
       await heading(other.page, 'Verify your email');
+      await other.page.getByText('Sign in to confirm your address; if you did not sign up, reset the password instead.').waitFor();
+      assert.equal(await other.page.getByRole('link', { name: 'I did not sign up: reset the password' }).getAttribute('href'), '#/forgot');
+      assert.equal((await app.db.query('select 1 from users where email = $1 and email_verified_at is not null', [signer])).length, 0);
+      await other.page.getByRole('textbox', { name: 'Email', exact: true }).fill(signer);
+      await other.page.getByLabel('Password').fill('signing up today');
+      await other.page.getByRole('button', { name: 'Sign in and confirm' }).click();
       await other.page.getByRole('status').filter({ hasText: 'your email address is verified' }).waitFor();
       assert.equal((await app.db.query('select 1 from users where email = $1 and email_verified_at is not null', [signer])).length, 1);
       assertClean(joined);

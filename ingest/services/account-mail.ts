@@ -88,7 +88,8 @@ export class AccountMail {
         intro: 'Welcome to Formline. Confirm that this address is yours, so we can send you your submissions.',
         action: 'Confirm my email address',
         link: this.verificationLink(token),
-        outro: 'The link works for 7 days. If you did not sign up, ignore this email.',
+        outro:
+          'The link works for 7 days; it asks you to sign in if this browser is not signed in as you. If you did not sign up, someone else used your address: reset the password from the sign-in page to take the account back, or ignore this email.',
       }),
     });
   }

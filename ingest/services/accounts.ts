@@ -28,6 +28,7 @@ import {
 import { revokeAccountApiKeys } from '../store/api-keys.ts';
 import { saveAuditEntry } from '../store/audit.ts';
 import { removeNotifyEmailFromAccountForms } from '../store/forms.ts';
+import { deleteRecipient } from '../store/recipients.ts';
 import {
   acceptInvitation,
   deleteInvitation,
@@ -42,6 +43,7 @@ import { consumeUserToken, expireUserTokens, saveUserToken } from '../store/user
 import type { Billing } from '../billing/billing.ts';
 import { RecipientCapReached, type AccountMail } from './account-mail.ts';
 import type { ConsoleAuth } from './console-auth.ts';
+import { normalizeEmail } from './email-address.ts';
 import { randomToken } from './ids.ts';
 import { hashPassword } from './passwords.ts';
 import { sha256 } from './secrets.ts';
@@ -117,16 +119,22 @@ export class AccountService {
   }
 
   /**
-   * Marks the address verified. When it had never been verified, this is the first proof that
-   * whoever holds the mailbox is this user: every foothold made before it goes (see
-   * revokeBeforeProof). The session the link was opened in, if it is this user's, stays.
+   * Marks the address verified, only in a session of the token's own user: the link proves the
+   * mailbox, the session proves the password. Otherwise whoever signed up with someone else's
+   * address, and knows the password they chose, would hold a verified account as soon as the
+   * owner clicked the link. Refused, the token stays usable (the transaction rolls back).
+   * When the address had never been verified, every foothold made before this proof goes (see
+   * revokeBeforeProof), and every other session of the user ends.
    */
   async verifyEmail(token: string, current: SessionContext | undefined): Promise<void> {
     await this.db.transaction(async (tx) => {
       const userId = await consumeUserToken(tx, sha256(token), 'verify_email');
       if (!userId) throw invalidToken();
+      if (current?.userId !== userId) {
+        throw new UnauthorizedError('sign_in_required', 'Sign in to confirm your address; if you did not sign up, reset the password instead.');
+      }
       if ((await lockUserVerified(tx, userId)) === false) {
-        await this.revokeBeforeProof(tx, userId, 'ownership_proven', current?.userId === userId ? current.sessionId : undefined);
+        await this.revokeBeforeProof(tx, userId, 'ownership_proven', current.sessionId);
       }
       await markEmailVerified(tx, userId);
     });
@@ -144,7 +152,7 @@ export class AccountService {
       await lockAccount(tx, accountId);
       const keys = await revokeAccountApiKeys(tx, accountId);
       const removed = await deleteOtherMemberships(tx, accountId, userId);
-      for (const member of removed) await removeNotifyEmailFromAccountForms(tx, accountId, member.email);
+      for (const member of removed) await this.dropOwnRecipient(tx, accountId, member.email);
       const invitations = await deletePendingInvitations(tx, accountId);
       if (keys.length || removed.length || invitations) {
         await saveAuditEntry(tx, {
@@ -229,7 +237,7 @@ export class AccountService {
 
   /**
    * Removes the member, and their own address from the alert recipients of every form of the
-   * account (their data flows end with their membership). Returns the member and the forms whose
+   * account and from its confirmed recipients (their data flows end with their membership). Returns the member and the forms whose
    * recipients changed.
    */
   async removeMember(accountId: string, userId: string): Promise<{ member: Member; forms: string[] }> {
@@ -239,9 +247,19 @@ export class AccountService {
       if (!member) throw memberNotFound(userId);
       if (member.role === 'owner' && (await countOwners(tx, accountId)) <= 1) throw lastOwner();
       await deleteMembership(tx, accountId, userId);
-      const forms = await removeNotifyEmailFromAccountForms(tx, accountId, member.email);
+      const forms = await this.dropOwnRecipient(tx, accountId, member.email);
       return { member, forms };
     });
+  }
+
+  /**
+   * A former member's own address leaves every form's recipients, and its confirmation goes with
+   * it (it was confirmed because it was a member's): added again, it must confirm like a stranger's.
+   */
+  private async dropOwnRecipient(tx: Tx, accountId: string, email: string): Promise<string[]> {
+    const forms = await removeNotifyEmailFromAccountForms(tx, accountId, email);
+    await deleteRecipient(tx, accountId, 'email', normalizeEmail(email));
+    return forms;
   }
 
   invitations(accountId: string): Promise<Invitation[]> {

@@ -70,6 +70,11 @@ export async function saveRecipient(
   return { ...toRecipient(row), created: row.created };
 }
 
+/** Forgets the recipient (its confirmation and its link): added again, it is new and must confirm. */
+export async function deleteRecipient(db: Queryable, accountId: string, channel: RecipientChannel, address: string): Promise<void> {
+  await db.query('delete from alert_recipients where account_id = $1 and channel = $2 and address = $3', [accountId, channel, address]);
+}
+
 /**
  * Gives an unconfirmed recipient a new single-use token (its hash) for one more confirmation
  * message, unless `perDay` went out in the current day: null then, or when it is confirmed already.
